@@ -1,0 +1,72 @@
+/*
+ * json.h - helpers over jansson: typed getters that report the JSON path of
+ * what is wrong, path lookup, and a canonical (sorted, compact) dump used for
+ * golden files, hashes and "changed?" comparisons.
+ *
+ * Paths are dotted with optional indexes: "spec.components[2].name". A key
+ * that itself contains a dot or bracket cannot be addressed this way; use
+ * jansson directly for those (e.g. annotation keys).
+ *
+ * Ownership follows jansson: "borrowed" results stay owned by the container.
+ */
+#ifndef AS_BASE_JSON_H
+#define AS_BASE_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "base/status.h"
+
+/* Looks up path under root. Borrowed; NULL when any step is absent or of the wrong type. */
+json_t *as_json_path(const json_t *root, const char *path);
+
+/*
+ * Typed getters. On success *out is set (strings and objects borrowed) and
+ * AS_OK returned. When the value is absent: AS_E_MISSING. When it has the
+ * wrong type: AS_E_TYPE. Either way err->message reads
+ * "<path>: expected <type>, got <type>" or "<path>: required value is missing",
+ * and *out is untouched.
+ */
+as_status as_json_get_string(const json_t *root, const char *path, const char **out,
+                             struct as_error *err);
+as_status as_json_get_int(const json_t *root, const char *path, int64_t *out,
+                          struct as_error *err);
+as_status as_json_get_bool(const json_t *root, const char *path, bool *out,
+                           struct as_error *err);
+as_status as_json_get_object(const json_t *root, const char *path, json_t **out,
+                             struct as_error *err);
+as_status as_json_get_array(const json_t *root, const char *path, json_t **out,
+                            struct as_error *err);
+
+/* Same, but an absent value yields the default and AS_OK; a wrong type is still AS_E_TYPE. */
+as_status as_json_opt_string(const json_t *root, const char *path, const char *dflt,
+                             const char **out, struct as_error *err);
+as_status as_json_opt_int(const json_t *root, const char *path, int64_t dflt, int64_t *out,
+                          struct as_error *err);
+as_status as_json_opt_bool(const json_t *root, const char *path, bool dflt, bool *out,
+                           struct as_error *err);
+
+/* "object", "array", "string", "integer", "number", "boolean", "null". Borrowed. */
+const char *as_json_type_name(const json_t *v);
+
+/*
+ * Canonical dump: sorted keys, compact separators, no trailing newline,
+ * UTF-8 as is. Caller owns (free()); NULL when out of memory.
+ */
+char *as_json_dump_canonical(const json_t *v);
+
+/* Same, pretty (2-space indent, sorted keys, trailing newline), for golden files and humans. */
+char *as_json_dump_pretty(const json_t *v);
+
+/* Parses at most max bytes of JSON. AS_E_LIMIT past max; AS_E_PARSE with "line L, column C: ..." */
+as_status as_json_parse(const char *data, size_t len, size_t max, json_t **out,
+                        struct as_error *err);
+
+/* True when a and b are equal JSON values (jansson's json_equal, NULL-safe). */
+bool as_json_equal(const json_t *a, const json_t *b);
+
+#endif
