@@ -21,7 +21,8 @@
 #include "base/buf.h"
 #include "base/status.h"
 
-/* Looks up path under root. Borrowed; NULL when any step is absent or of the wrong type. */
+/* Looks up path under root. Borrowed; NULL when any step is absent, null or of the wrong
+ * type, or when the path is malformed. */
 json_t *as_json_path(const json_t *root, const char *path);
 
 /*
@@ -30,13 +31,18 @@ json_t *as_json_path(const json_t *root, const char *path);
  * wrong type: AS_E_TYPE. Either way err->message reads
  * "<path>: expected <type>, got <type>" or "<path>: required value is missing",
  * and *out is untouched.
+ *
+ * JSON null counts as absent (as in Kubernetes objects), also part-way along
+ * the path. When a step part-way along has the wrong container type, the
+ * message names that step: "spec.name: expected object, got string" (the
+ * root is "(root)"). A malformed path ("a..b", "a[x]", "a[1") gives
+ * AS_E_INVALID_ARG: "<path>: malformed path at character N: <reason>".
+ * as_json_get_int accepts only JSON integers (1.0 is "number").
  */
 as_status as_json_get_string(const json_t *root, const char *path, const char **out,
                              struct as_error *err);
-as_status as_json_get_int(const json_t *root, const char *path, int64_t *out,
-                          struct as_error *err);
-as_status as_json_get_bool(const json_t *root, const char *path, bool *out,
-                           struct as_error *err);
+as_status as_json_get_int(const json_t *root, const char *path, int64_t *out, struct as_error *err);
+as_status as_json_get_bool(const json_t *root, const char *path, bool *out, struct as_error *err);
 as_status as_json_get_object(const json_t *root, const char *path, json_t **out,
                              struct as_error *err);
 as_status as_json_get_array(const json_t *root, const char *path, json_t **out,
@@ -62,7 +68,11 @@ char *as_json_dump_canonical(const json_t *v);
 /* Same, pretty (2-space indent, sorted keys, trailing newline), for golden files and humans. */
 char *as_json_dump_pretty(const json_t *v);
 
-/* Parses at most max bytes of JSON. AS_E_LIMIT past max; AS_E_PARSE with "line L, column C: ..." */
+/*
+ * Parses len bytes of JSON (any value, not only objects; duplicate object keys
+ * are rejected). AS_E_LIMIT when len > max; AS_E_PARSE with
+ * "line L, column C: <jansson's text>". Caller owns *out.
+ */
 as_status as_json_parse(const char *data, size_t len, size_t max, json_t **out,
                         struct as_error *err);
 

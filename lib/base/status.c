@@ -60,7 +60,9 @@ void as_error_prefix(struct as_error *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof(prefix), fmt, ap);
     va_end(ap);
     memcpy(old, err->message, sizeof(old));
-    snprintf(err->message, sizeof(err->message), "%s: %s", prefix, old);
+    /* Checking the result tells GCC the truncation is intended (-Wformat-truncation). */
+    if (snprintf(err->message, sizeof(err->message), "%s: %s", prefix, old) < 0)
+        err->message[0] = '\0';
 }
 
 void as_error_clear(struct as_error *err)

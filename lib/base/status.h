@@ -34,7 +34,8 @@
     X(AS_E_API_FORBIDDEN, "Forbidden", "the API server forbade the request")                       \
     X(AS_E_API_NOT_FOUND, "NotFound", "the object does not exist")                                 \
     X(AS_E_API_ALREADY_EXISTS, "AlreadyExists", "an object with that name already exists")         \
-    X(AS_E_API_CONFLICT, "Conflict", "the object was modified or a field is owned by another manager") \
+    X(AS_E_API_CONFLICT, "Conflict",                                                               \
+      "the object was modified or a field is owned by another manager")                            \
     X(AS_E_API_GONE, "Expired", "the resourceVersion is too old; relist")                          \
     X(AS_E_API_INVALID, "Invalid", "the object is invalid")                                        \
     X(AS_E_API_TOO_MANY_REQUESTS, "TooManyRequests", "the API server asked to slow down")          \
