@@ -99,7 +99,7 @@ deps: ## Install every Debian package needed to build and test (idempotent)
 
 ##@ Test
 .PHONY: test
-test: ## Install deps, build, then run every unit, golden, apiserver and integration test
+test: ## Install deps, build, run every unit, golden, apiserver, integration test and a fuzz smoke run
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-bins
 	@python3 tests/run.py --build $(BUILD) --bin $(BIN)

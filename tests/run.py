@@ -8,6 +8,8 @@ Tiers (in this order):
   integration  Check programs from tests/integration/itest_*.c and Python suites in
                tests/integration/, against TEST_KUBECONFIG when set, otherwise against
                a local API server started (and stopped) here
+  fuzz         a smoke run of every libFuzzer target (hack/fuzz, FUZZ_SECONDS each,
+               default 5); each target that builds and finds no crash counts as passed
 
 The last line is "tests: N passed, N failed, N skipped". Exit status 1 when
 anything failed or a tier could not run, 0 otherwise.
@@ -23,7 +25,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECK_LINE = re.compile(r"(\d+)%: Checks: (\d+), Failures: (\d+), Errors: (\d+)")
 PYUNIT_LINE = re.compile(r"^PYUNIT passed=(\d+) failed=(\d+) skipped=(\d+)$", re.M)
-TIERS = ["unit", "golden", "apiserver", "integration"]
+TIERS = ["unit", "golden", "apiserver", "integration", "fuzz"]
 
 
 class Totals:
@@ -123,6 +125,27 @@ def tier_integration(args, totals, env):
             stop_local_apiserver(state, env)
 
 
+def tier_fuzz(totals, env):
+    targets = sorted(glob.glob(os.path.join(ROOT, "tests", "fuzz", "fuzz_*.c")))
+    if not targets:
+        return
+    seconds = os.environ.get("FUZZ_SECONDS", "5")
+    proc = subprocess.run([os.path.join(ROOT, "hack", "fuzz"), seconds] + targets, cwd=ROOT,
+                          env=env, capture_output=True, text=True)
+    counted = 0
+    for line in proc.stdout.splitlines():
+        name, _, verdict = line.partition(": ")
+        if not name.startswith("fuzz_"):
+            continue
+        counted += 1
+        print("  " + line)
+        ok = verdict.startswith("ok")
+        totals.add(1 if ok else 0, 0 if ok else 1)
+    if counted != len(targets):
+        sys.stdout.write(proc.stdout + proc.stderr)
+        totals.broken.append(f"fuzz: {len(targets) - counted} target(s) gave no verdict")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build/release", help="build directory of the variant")
@@ -146,6 +169,8 @@ def main():
             run_python_suite(os.path.join(ROOT, "tests", "golden"), totals, env)
         elif tier == "apiserver":
             run_python_suite(os.path.join(ROOT, "tests", "apiserver"), totals, env)
+        elif tier == "fuzz":
+            tier_fuzz(totals, env)
         elif tier == "integration":
             try:
                 tier_integration(args, totals, env)
