@@ -6,6 +6,8 @@
 # so a new source file needs no Makefile change.
 
 .DEFAULT_GOAL := all
+# Keep intermediate objects (test .o files) so rebuilds stay incremental.
+.SECONDARY:
 SHELL := /bin/bash
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)

@@ -57,7 +57,13 @@ def run_check_program(path, totals, env):
         sys.stdout.write(out)
         if not bad:
             totals.broken.append(name)
-    print(f"  {name}: {checks - bad} passed, {bad} failed")
+    skipped = 0
+    for line in out.splitlines():
+        if line.startswith("SKIP "):
+            print("  " + line)
+            skipped += 1
+    totals.skipped += skipped
+    print(f"  {name}: {checks - bad} passed, {bad} failed, {skipped} skipped")
 
 
 def run_python_suite(directory, totals, env):
