@@ -1,0 +1,86 @@
+/*
+ * exposure.c - family "exposure": Ingresses must serve TLS for every host
+ * they route, and Services of type NodePort or LoadBalancer need the type in
+ * the policy's allowedServiceTypes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/policy_int.h"
+
+/* True when a TLS host entry covers host ("*.example.com" covers one label). */
+static bool tls_covers(const char *entry, const char *host)
+{
+    if (strcmp(entry, host) == 0)
+        return true;
+    if (strncmp(entry, "*.", 2) == 0) {
+        const char *dot = strchr(host, '.');
+
+        return dot && dot != host && strcmp(dot + 1, entry + 2) == 0;
+    }
+    return false;
+}
+
+/* True when any spec.tls[*].hosts entry covers host. */
+static bool host_has_tls(const json_t *tls, const char *host)
+{
+    const json_t *t, *h;
+    size_t i, j;
+
+    json_array_foreach(tls, i, t)
+    {
+        json_array_foreach(json_object_get(t, "hosts"), j, h)
+        {
+            if (json_is_string(h) && tls_covers(json_string_value(h), host))
+                return true;
+        }
+    }
+    return false;
+}
+
+static void check_ingress(struct as_policy_eval *ev)
+{
+    const json_t *spec = json_object_get(ev->obj, "spec");
+    const json_t *tls = json_object_get(spec, "tls");
+    const json_t *rule;
+    size_t i;
+
+    if (!json_is_array(tls) || json_array_size(tls) == 0) {
+        as__report(ev, "exp-ingress-tls", "spec.tls", "the Ingress has no TLS section");
+        return;
+    }
+    json_array_foreach(json_object_get(spec, "rules"), i, rule)
+    {
+        const char *host = as__str(rule, "host");
+        char p[AS__PATH_MAX];
+
+        if (!host || host_has_tls(tls, host))
+            continue;
+        snprintf(p, sizeof p, "spec.rules[%zu].host", i);
+        as__report(ev, "exp-ingress-tls", p, "host %s is not listed in any spec.tls[*].hosts",
+                   host);
+    }
+}
+
+static void check_service(struct as_policy_eval *ev)
+{
+    const char *type = as__str(json_object_get(ev->obj, "spec"), "type");
+
+    if (!type || (strcmp(type, "NodePort") != 0 && strcmp(type, "LoadBalancer") != 0))
+        return;
+    if (as__strs_has(&ev->cfg->allowed_service_types, type))
+        return;
+    as__report(ev, "exp-service-type", "spec.type", "Service type %s is not allowed", type);
+}
+
+void as__check_exposure(struct as_policy_eval *ev)
+{
+    const char *api = as__str(ev->obj, "apiVersion");
+
+    if (!ev->kind)
+        return;
+    if (strcmp(ev->kind, "Ingress") == 0 && api && strncmp(api, "networking.k8s.io/", 18) == 0)
+        check_ingress(ev);
+    else if (strcmp(ev->kind, "Service") == 0 && api && strcmp(api, "v1") == 0)
+        check_service(ev);
+}

@@ -1,0 +1,506 @@
+/*
+ * pod_security.c - family "pod-security": the Pod Security Standards
+ * (kubernetes.io/docs/concepts/security/pod-security-standards, v1.34),
+ * baseline and restricted, for Pods and the pod templates of workloads, over
+ * containers, initContainers and ephemeralContainers.
+ *
+ * Controls -> rule ids: HostProcess (pss-baseline-host-process), host
+ * namespaces, privileged, capabilities (baseline list), hostPath volumes, host
+ * ports, host probes/lifecycle hooks, AppArmor (field and annotation), SELinux,
+ * /proc mount type, seccomp (baseline: not Unconfined), sysctls; restricted:
+ * volume types, privilege escalation, running as non-root, non-root user,
+ * seccomp (required), capabilities (drop ALL, add only NET_BIND_SERVICE).
+ * As in the standard, restricted seccomp, privilege escalation and
+ * capabilities do not apply to pods with spec.os.name "windows".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/policy_int.h"
+
+static const char *const BASELINE_CAPS[] = {
+    "AUDIT_WRITE",      "CHOWN",   "DAC_OVERRIDE", "FOWNER",  "FSETID", "KILL",       "MKNOD",
+    "NET_BIND_SERVICE", "SETFCAP", "SETGID",       "SETPCAP", "SETUID", "SYS_CHROOT", NULL,
+};
+static const char *const SELINUX_TYPES[] = {
+    "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t", NULL,
+};
+static const char *const SAFE_SYSCTLS[] = {
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    NULL,
+};
+/* "image" (OCI image volumes): allowed by Pod Security admission since v1.33
+ * (kubernetes/kubernetes#130394); the documentation page lags (website#55370). */
+static const char *const RESTRICTED_VOLUMES[] = {
+    "configMap", "csi",    "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim",
+    "projected", "secret", NULL,
+};
+static const char *const SECCOMP_OK[] = {"RuntimeDefault", "Localhost", NULL};
+static const char *const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
+
+/* One container being checked. */
+struct ctr {
+    const json_t *c;
+    const json_t *sc; /* securityContext or NULL */
+    char path[AS__PATH_MAX / 2];
+};
+
+typedef void (*ctr_fn)(struct as_policy_eval *ev, const struct as__podspec *ps,
+                       const struct ctr *c);
+
+/* Calls fn for every container of every list. */
+static void each_container(struct as_policy_eval *ev, const struct as__podspec *ps, ctr_fn fn)
+{
+    for (size_t l = 0; l < 3; l++) {
+        const json_t *arr = json_object_get(ps->spec, as__container_lists[l]);
+        const json_t *c;
+        size_t i;
+
+        json_array_foreach(arr, i, c)
+        {
+            struct ctr ct;
+
+            if (!json_is_object(c))
+                continue;
+            ct.c = c;
+            ct.sc = json_object_get(c, "securityContext");
+            snprintf(ct.path, sizeof ct.path, "%s.%s[%zu]", ps->prefix, as__container_lists[l], i);
+            fn(ev, ps, &ct);
+        }
+    }
+}
+
+/* ---- baseline ---- */
+
+static void privileged_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                           const struct ctr *c)
+{
+    char p[AS__PATH_MAX];
+
+    (void)ps;
+    if (!as__true(c->sc, "privileged"))
+        return;
+    snprintf(p, sizeof p, "%s.securityContext.privileged", c->path);
+    as__report(ev, "pss-baseline-privileged", p, "privileged is true");
+}
+
+static void caps_baseline_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                              const struct ctr *c)
+{
+    const json_t *add = json_object_get(json_object_get(c->sc, "capabilities"), "add");
+    const json_t *cap;
+    size_t i;
+
+    (void)ps;
+    json_array_foreach(add, i, cap)
+    {
+        char p[AS__PATH_MAX];
+        const char *name = json_string_value(cap);
+
+        if (name && as__str_in(name, BASELINE_CAPS))
+            continue;
+        snprintf(p, sizeof p, "%s.securityContext.capabilities.add[%zu]", c->path, i);
+        as__report(ev, "pss-baseline-capabilities", p, "capability %s is not in the default set",
+                   name ? name : "(not a string)");
+    }
+}
+
+static void host_ports_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                           const struct ctr *c)
+{
+    const json_t *port;
+    size_t i;
+
+    (void)ps;
+    json_array_foreach(json_object_get(c->c, "ports"), i, port)
+    {
+        const json_t *hp = json_object_get(port, "hostPort");
+        char p[AS__PATH_MAX];
+
+        if (!hp || json_is_null(hp) || (json_is_integer(hp) && json_integer_value(hp) == 0))
+            continue;
+        snprintf(p, sizeof p, "%s.ports[%zu].hostPort", c->path, i);
+        as__report(ev, "pss-baseline-host-ports", p, "hostPort is set");
+    }
+}
+
+/* Reports handler.{httpGet,tcpSocket}.host when non-empty. */
+static void host_field(struct as_policy_eval *ev, const json_t *handler, const char *path)
+{
+    static const char *const KINDS[] = {"httpGet", "tcpSocket"};
+
+    for (size_t k = 0; k < 2; k++) {
+        const json_t *h = json_object_get(json_object_get(handler, KINDS[k]), "host");
+        char p[AS__PATH_MAX];
+
+        if (!h || json_is_null(h) || (json_is_string(h) && json_string_length(h) == 0))
+            continue;
+        snprintf(p, sizeof p, "%s.%s.host", path, KINDS[k]);
+        as__report(ev, "pss-baseline-host-probes", p, "host is set to %s",
+                   json_is_string(h) ? json_string_value(h) : "a non-string value");
+    }
+}
+
+static void host_probes_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                            const struct ctr *c)
+{
+    static const char *const PROBES[] = {"livenessProbe", "readinessProbe", "startupProbe"};
+    static const char *const HOOKS[] = {"postStart", "preStop"};
+    char p[AS__PATH_MAX];
+
+    (void)ps;
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s.%s", c->path, PROBES[i]);
+        host_field(ev, json_object_get(c->c, PROBES[i]), p);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s.lifecycle.%s", c->path, HOOKS[i]);
+        host_field(ev, json_object_get(json_object_get(c->c, "lifecycle"), HOOKS[i]), p);
+    }
+}
+
+/* AppArmor field of a security context at path (pod or container). */
+static void apparmor_sc(struct as_policy_eval *ev, const json_t *sc, const char *path)
+{
+    const json_t *t = json_object_get(json_object_get(sc, "appArmorProfile"), "type");
+    char p[AS__PATH_MAX];
+
+    if (!t || json_is_null(t))
+        return;
+    if (json_is_string(t) && as__str_in(json_string_value(t), SECCOMP_OK))
+        return;
+    snprintf(p, sizeof p, "%s.appArmorProfile.type", path);
+    as__report(ev, "pss-baseline-apparmor", p, "AppArmor profile type %s is not allowed",
+               json_is_string(t) ? json_string_value(t) : "(not a string)");
+}
+
+static void apparmor_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                         const struct ctr *c)
+{
+    char p[AS__PATH_MAX];
+
+    (void)ps;
+    snprintf(p, sizeof p, "%s.securityContext", c->path);
+    apparmor_sc(ev, c->sc, p);
+}
+
+/* SELinux options of a security context at path. */
+static void selinux_sc(struct as_policy_eval *ev, const json_t *sc, const char *path)
+{
+    const json_t *o = json_object_get(sc, "seLinuxOptions");
+    const char *type = as__str(o, "type");
+    char p[AS__PATH_MAX];
+
+    if (!json_is_object(o))
+        return;
+    if (type && !as__str_in(type, SELINUX_TYPES)) {
+        snprintf(p, sizeof p, "%s.seLinuxOptions.type", path);
+        as__report(ev, "pss-baseline-selinux", p, "SELinux type %s is not allowed", type);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        const char *key = i ? "role" : "user";
+        const char *v = as__str(o, key);
+
+        if (!v || !*v)
+            continue;
+        snprintf(p, sizeof p, "%s.seLinuxOptions.%s", path, key);
+        as__report(ev, "pss-baseline-selinux", p, "SELinux %s is set", key);
+    }
+}
+
+static void selinux_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                        const struct ctr *c)
+{
+    char p[AS__PATH_MAX];
+
+    (void)ps;
+    snprintf(p, sizeof p, "%s.securityContext", c->path);
+    selinux_sc(ev, c->sc, p);
+}
+
+static void proc_mount_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                           const struct ctr *c)
+{
+    const json_t *pm = json_object_get(c->sc, "procMount");
+    char p[AS__PATH_MAX];
+
+    (void)ps;
+    if (!pm || json_is_null(pm) ||
+        (json_is_string(pm) && strcmp(json_string_value(pm), "Default") == 0))
+        return;
+    snprintf(p, sizeof p, "%s.securityContext.procMount", c->path);
+    as__report(ev, "pss-baseline-proc-mount", p, "procMount is %s",
+               json_is_string(pm) ? json_string_value(pm) : "not Default");
+}
+
+static void seccomp_baseline_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                                 const struct ctr *c)
+{
+    const char *t = as__str(json_object_get(c->sc, "seccompProfile"), "type");
+    char p[AS__PATH_MAX];
+
+    (void)ps;
+    if (!t || strcmp(t, "Unconfined") != 0)
+        return;
+    snprintf(p, sizeof p, "%s.securityContext.seccompProfile.type", c->path);
+    as__report(ev, "pss-baseline-seccomp", p, "seccomp profile is Unconfined");
+}
+
+static void host_process_containers(struct as_policy_eval *ev, const struct as__podspec *ps)
+{
+    for (size_t l = 0; l < 3; l++) {
+        const json_t *c;
+        size_t i;
+
+        json_array_foreach(json_object_get(ps->spec, as__container_lists[l]), i, c)
+        {
+            const json_t *wo =
+                json_object_get(json_object_get(c, "securityContext"), "windowsOptions");
+            char p[AS__PATH_MAX];
+
+            if (!as__true(wo, "hostProcess"))
+                continue;
+            snprintf(p, sizeof p, "%s.%s[%zu].securityContext.windowsOptions.hostProcess",
+                     ps->prefix, as__container_lists[l], i);
+            as__report(ev, "pss-baseline-host-process", p, "hostProcess is true");
+        }
+    }
+}
+
+/* Pod-level baseline controls. */
+static void baseline_pod(struct as_policy_eval *ev, const struct as__podspec *ps)
+{
+    static const char *const HOST_NS[] = {"hostNetwork", "hostPID", "hostIPC"};
+    const json_t *psc = json_object_get(ps->spec, "securityContext");
+    const json_t *v;
+    const char *key;
+    char p[AS__PATH_MAX], scp[AS__PATH_MAX / 2];
+    size_t i;
+
+    snprintf(scp, sizeof scp, "%s.securityContext", ps->prefix);
+    if (as__true(json_object_get(psc, "windowsOptions"), "hostProcess")) {
+        snprintf(p, sizeof p, "%s.windowsOptions.hostProcess", scp);
+        as__report(ev, "pss-baseline-host-process", p, "hostProcess is true");
+    }
+    host_process_containers(ev, ps);
+    for (i = 0; i < 3; i++) {
+        if (!as__true(ps->spec, HOST_NS[i]))
+            continue;
+        snprintf(p, sizeof p, "%s.%s", ps->prefix, HOST_NS[i]);
+        as__report(ev, "pss-baseline-host-namespaces", p, "%s is true", HOST_NS[i]);
+    }
+    json_array_foreach(json_object_get(ps->spec, "volumes"), i, v)
+    {
+        if (!json_object_get(v, "hostPath"))
+            continue;
+        snprintf(p, sizeof p, "%s.volumes[%zu].hostPath", ps->prefix, i);
+        as__report(ev, "pss-baseline-host-path", p, "volume %s is a hostPath volume",
+                   as__str(v, "name") ? as__str(v, "name") : "(unnamed)");
+    }
+    apparmor_sc(ev, psc, scp);
+    json_object_foreach((json_t *)json_object_get(ps->meta, "annotations"), key, v)
+    {
+        const char *val = json_string_value(v);
+
+        if (strncmp(key, APPARMOR_ANNOTATION, strlen(APPARMOR_ANNOTATION)) != 0)
+            continue;
+        if (val && (strcmp(val, "runtime/default") == 0 || strncmp(val, "localhost/", 10) == 0))
+            continue;
+        snprintf(p, sizeof p, "%s.annotations[%s]", ps->meta_prefix, key);
+        as__report(ev, "pss-baseline-apparmor", p, "AppArmor annotation is %s",
+                   val ? val : "(not a string)");
+    }
+    selinux_sc(ev, psc, scp);
+    if (ev->cfg->pss_level < AS_PSS_RESTRICTED) {
+        const char *t = as__str(json_object_get(psc, "seccompProfile"), "type");
+
+        if (t && strcmp(t, "Unconfined") == 0) {
+            snprintf(p, sizeof p, "%s.seccompProfile.type", scp);
+            as__report(ev, "pss-baseline-seccomp", p, "seccomp profile is Unconfined");
+        }
+    }
+    json_array_foreach(json_object_get(psc, "sysctls"), i, v)
+    {
+        const char *name = as__str(v, "name");
+
+        if (name && as__str_in(name, SAFE_SYSCTLS))
+            continue;
+        snprintf(p, sizeof p, "%s.sysctls[%zu].name", scp, i);
+        as__report(ev, "pss-baseline-sysctls", p, "sysctl %s is not in the safe set",
+                   name ? name : "(unnamed)");
+    }
+}
+
+/* ---- restricted ---- */
+
+static void priv_esc_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                         const struct ctr *c)
+{
+    const json_t *ape = json_object_get(c->sc, "allowPrivilegeEscalation");
+    char p[AS__PATH_MAX];
+
+    if (ps->windows || json_is_false(ape))
+        return;
+    snprintf(p, sizeof p, "%s.securityContext.allowPrivilegeEscalation", c->path);
+    as__report(ev, "pss-restricted-privilege-escalation", p, "allowPrivilegeEscalation is %s",
+               json_is_true(ape) ? "true" : "not set to false");
+    if ((!ape || json_is_null(ape)) && as__rule_active(ev, "pss-restricted-privilege-escalation"))
+        as__patch_add(ev, p, json_false());
+}
+
+static void non_root_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                         const struct ctr *c)
+{
+    const json_t *psc = json_object_get(ps->spec, "securityContext");
+    const json_t *v = json_object_get(c->sc, "runAsNonRoot");
+    bool pod_true = as__true(psc, "runAsNonRoot");
+    char p[AS__PATH_MAX];
+
+    snprintf(p, sizeof p, "%s.securityContext.runAsNonRoot", c->path);
+    if (json_is_true(v))
+        return;
+    if (json_is_false(v))
+        as__report(ev, "pss-restricted-run-as-non-root", p, "runAsNonRoot is false");
+    else if (!pod_true)
+        as__report(ev, "pss-restricted-run-as-non-root", p,
+                   "runAsNonRoot is set neither here nor on the pod");
+}
+
+static void run_as_user_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                            const struct ctr *c)
+{
+    const json_t *u = json_object_get(c->sc, "runAsUser");
+    char p[AS__PATH_MAX];
+
+    (void)ps;
+    if (!json_is_integer(u) || json_integer_value(u) != 0)
+        return;
+    snprintf(p, sizeof p, "%s.securityContext.runAsUser", c->path);
+    as__report(ev, "pss-restricted-run-as-user", p, "runAsUser is 0 (root)");
+}
+
+static void seccomp_restricted_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                                   const struct ctr *c)
+{
+    const json_t *psc = json_object_get(ps->spec, "securityContext");
+    const char *pod_t = as__str(json_object_get(psc, "seccompProfile"), "type");
+    const json_t *prof = json_object_get(c->sc, "seccompProfile");
+    const char *t = as__str(prof, "type");
+    char p[AS__PATH_MAX];
+
+    if (ps->windows)
+        return;
+    snprintf(p, sizeof p, "%s.securityContext.seccompProfile.type", c->path);
+    if (t) {
+        if (!as__str_in(t, SECCOMP_OK))
+            as__report(ev, "pss-restricted-seccomp", p, "seccomp profile type is %s", t);
+    } else if (!pod_t) {
+        as__report(ev, "pss-restricted-seccomp", p,
+                   "seccompProfile is set neither here nor on the pod");
+    }
+}
+
+static void caps_restricted_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
+                                const struct ctr *c)
+{
+    const json_t *caps = json_object_get(c->sc, "capabilities");
+    const json_t *drop = json_object_get(caps, "drop");
+    const json_t *cap;
+    bool has_all = false;
+    char p[AS__PATH_MAX];
+    size_t i;
+
+    if (ps->windows)
+        return;
+    json_array_foreach(drop, i, cap) if (json_is_string(cap) &&
+                                         strcmp(json_string_value(cap), "ALL") == 0) has_all = true;
+    if (!has_all) {
+        snprintf(p, sizeof p, "%s.securityContext.capabilities.drop", c->path);
+        as__report(ev, "pss-restricted-capabilities", p, "capabilities.drop does not include ALL");
+        snprintf(p, sizeof p, "%s.securityContext.capabilities.drop[-]", c->path);
+        if (as__rule_active(ev, "pss-restricted-capabilities"))
+            as__patch_add(ev, p, json_string("ALL"));
+    }
+    json_array_foreach(json_object_get(caps, "add"), i, cap)
+    {
+        const char *name = json_string_value(cap);
+
+        if (name && strcmp(name, "NET_BIND_SERVICE") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s.securityContext.capabilities.add[%zu]", c->path, i);
+        as__report(ev, "pss-restricted-capabilities", p, "capability %s may not be added",
+                   name ? name : "(not a string)");
+    }
+}
+
+/* Pod-level restricted controls. */
+static void restricted_pod(struct as_policy_eval *ev, const struct as__podspec *ps)
+{
+    const json_t *psc = json_object_get(ps->spec, "securityContext");
+    const json_t *vol, *v;
+    const char *key, *pod_t;
+    char p[AS__PATH_MAX];
+    size_t i;
+
+    json_array_foreach(json_object_get(ps->spec, "volumes"), i, vol)
+    {
+        json_object_foreach((json_t *)vol, key, v)
+        {
+            if (strcmp(key, "name") == 0 || json_is_null(v) || as__str_in(key, RESTRICTED_VOLUMES))
+                continue;
+            snprintf(p, sizeof p, "%s.volumes[%zu].%s", ps->prefix, i, key);
+            as__report(ev, "pss-restricted-volume-types", p, "volume type %s is not allowed", key);
+        }
+    }
+    if (json_is_false(json_object_get(psc, "runAsNonRoot"))) {
+        snprintf(p, sizeof p, "%s.securityContext.runAsNonRoot", ps->prefix);
+        as__report(ev, "pss-restricted-run-as-non-root", p, "runAsNonRoot is false");
+    }
+    v = json_object_get(psc, "runAsUser");
+    if (json_is_integer(v) && json_integer_value(v) == 0) {
+        snprintf(p, sizeof p, "%s.securityContext.runAsUser", ps->prefix);
+        as__report(ev, "pss-restricted-run-as-user", p, "runAsUser is 0 (root)");
+    }
+    pod_t = as__str(json_object_get(psc, "seccompProfile"), "type");
+    snprintf(p, sizeof p, "%s.securityContext.seccompProfile.type", ps->prefix);
+    if (!ps->windows && pod_t && !as__str_in(pod_t, SECCOMP_OK))
+        as__report(ev, "pss-restricted-seccomp", p, "seccomp profile type is %s", pod_t);
+    if (!ps->windows && !json_object_get(json_object_get(psc, "seccompProfile"), "type") &&
+        as__rule_active(ev, "pss-restricted-seccomp"))
+        as__patch_add(ev, p, json_string("RuntimeDefault"));
+}
+
+void as__check_pod_security(struct as_policy_eval *ev)
+{
+    struct as__podspec ps;
+
+    if (!as__podspec_find(ev->obj, &ps))
+        return;
+    baseline_pod(ev, &ps);
+    each_container(ev, &ps, privileged_ctr);
+    each_container(ev, &ps, caps_baseline_ctr);
+    each_container(ev, &ps, host_ports_ctr);
+    each_container(ev, &ps, host_probes_ctr);
+    each_container(ev, &ps, apparmor_ctr);
+    each_container(ev, &ps, selinux_ctr);
+    each_container(ev, &ps, proc_mount_ctr);
+    if (ev->cfg->pss_level < AS_PSS_RESTRICTED)
+        each_container(ev, &ps, seccomp_baseline_ctr);
+    if (ev->cfg->pss_level < AS_PSS_RESTRICTED)
+        return;
+    restricted_pod(ev, &ps);
+    each_container(ev, &ps, priv_esc_ctr);
+    each_container(ev, &ps, non_root_ctr);
+    each_container(ev, &ps, run_as_user_ctr);
+    each_container(ev, &ps, seccomp_restricted_ctr);
+    each_container(ev, &ps, caps_restricted_ctr);
+}

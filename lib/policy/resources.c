@@ -1,0 +1,119 @@
+/*
+ * resources.c - family "resources": cpu and memory requests and limits on
+ * every container and init container, per-container and per-pod maxima, and
+ * the limit/request ratio bound.
+ *
+ * As the API server defaults a missing request to the limit, a container
+ * with only a limit has a request. A container's size is its limit, else its
+ * request. The pod's size is max(sum of containers, largest init container),
+ * as the scheduler computes it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/policy_int.h"
+
+static const char *const RES[2] = {"cpu", "memory"};
+
+/* Value of resources.<section>.<res> as a quantity; false when absent or malformed. */
+static bool quantity_at(const json_t *c, const char *section, const char *res, double *out)
+{
+    const json_t *v =
+        json_object_get(json_object_get(json_object_get(c, "resources"), section), res);
+
+    if (json_is_string(v))
+        return as_policy_quantity(json_string_value(v), out);
+    if (json_is_number(v)) {
+        *out = json_number_value(v);
+        return true;
+    }
+    return false;
+}
+
+/* Formats a quantity for messages: cores with 3 decimals or bytes. */
+static void fmt_q(char *buf, size_t n, int r, double v)
+{
+    if (r == 0)
+        snprintf(buf, n, "%gm", v * 1000.0);
+    else
+        snprintf(buf, n, "%.0f bytes", v);
+}
+
+/* Checks one container; adds its size to sum[] (or max into init_max[]). */
+static void check_container(struct as_policy_eval *ev, const json_t *c, const char *path, bool init,
+                            double *sum, double *init_max)
+{
+    const struct as_policy_config *cfg = ev->cfg;
+    double maxc[2] = {cfg->max_container_cpu, cfg->max_container_memory};
+    char p[AS__PATH_MAX], a[64], b[64];
+
+    for (int r = 0; r < 2; r++) {
+        double req = 0, lim = 0, size;
+        bool has_req = quantity_at(c, "requests", RES[r], &req);
+        bool has_lim = quantity_at(c, "limits", RES[r], &lim);
+
+        if (!has_req && !has_lim) {
+            snprintf(p, sizeof p, "%s.resources.requests.%s", path, RES[r]);
+            as__report(ev, "res-requests-required", p, "no %s request", RES[r]);
+        }
+        if (!has_lim) {
+            snprintf(p, sizeof p, "%s.resources.limits.%s", path, RES[r]);
+            as__report(ev, "res-limits-required", p, "no %s limit", RES[r]);
+        }
+        if (!has_req && has_lim)
+            req = lim, has_req = true;
+        size = has_lim ? lim : req;
+        if (maxc[r] > 0 && size > maxc[r]) {
+            snprintf(p, sizeof p, "%s.resources.%s.%s", path, has_lim ? "limits" : "requests",
+                     RES[r]);
+            fmt_q(a, sizeof a, r, size);
+            fmt_q(b, sizeof b, r, maxc[r]);
+            as__report(ev, "res-container-max", p, "%s %s is above the maximum %s", RES[r], a, b);
+        }
+        if (cfg->max_limit_request_ratio > 0 && has_lim && req > 0 &&
+            lim / req > cfg->max_limit_request_ratio) {
+            snprintf(p, sizeof p, "%s.resources.limits.%s", path, RES[r]);
+            as__report(ev, "res-limit-request-ratio", p,
+                       "%s limit is %.2f times the request (at most %g)", RES[r], lim / req,
+                       cfg->max_limit_request_ratio);
+        }
+        if (init) {
+            if (size > init_max[r])
+                init_max[r] = size;
+        } else {
+            sum[r] += size;
+        }
+    }
+}
+
+void as__check_resources(struct as_policy_eval *ev)
+{
+    const struct as_policy_config *cfg = ev->cfg;
+    struct as__podspec ps;
+    double sum[2] = {0, 0}, init_max[2] = {0, 0};
+    double maxp[2] = {cfg->max_pod_cpu, cfg->max_pod_memory};
+    char p[AS__PATH_MAX / 2], a[64], b[64];
+
+    if (!as__podspec_find(ev->obj, &ps))
+        return;
+    for (size_t l = 0; l < 2; l++) { /* ephemeral containers have no resources */
+        const json_t *c;
+        size_t i;
+
+        json_array_foreach(json_object_get(ps.spec, as__container_lists[l]), i, c)
+        {
+            snprintf(p, sizeof p, "%s.%s[%zu]", ps.prefix, as__container_lists[l], i);
+            check_container(ev, c, p, l == 1, sum, init_max);
+        }
+    }
+    for (int r = 0; r < 2; r++) {
+        double pod = sum[r] > init_max[r] ? sum[r] : init_max[r];
+
+        if (maxp[r] <= 0 || pod <= maxp[r])
+            continue;
+        snprintf(p, sizeof p, "%s.containers", ps.prefix);
+        fmt_q(a, sizeof a, r, pod);
+        fmt_q(b, sizeof b, r, maxp[r]);
+        as__report(ev, "res-pod-max", p, "the pod's %s %s is above the maximum %s", RES[r], a, b);
+    }
+}
