@@ -1,0 +1,66 @@
+/*
+ * cache.h - the informer's store: immutable JSON objects shared by reference
+ * count, keyed by "namespace/name" (diff.h), with two optional indexes:
+ * by the uid of the controlling owner (ownerReferences[].controller == true)
+ * and by the value of one configured label.
+ *
+ * Objects in the cache are never modified by anyone: readers get new
+ * references (json_decref when done) and must copy before editing. jansson's
+ * reference counts are atomic, so references may be taken and dropped from
+ * any thread.
+ *
+ * Threads: one writer (the informer thread) calls put/remove/replace and may
+ * read the map directly (as_cache_map_writer); any thread may call the
+ * readers, which take a read lock.
+ */
+#ifndef AS_INFORMER_CACHE_H
+#define AS_INFORMER_CACHE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "base/status.h"
+
+struct as_cache;
+
+/* Creates an empty cache; index_label (copied; NULL = no label index) names the indexed label. */
+as_status as_cache_new(const char *index_label, struct as_cache **out, struct as_error *err);
+
+/* Frees the cache and drops its references. */
+void as_cache_free(struct as_cache *c);
+
+/*
+ * Writer: stores obj (a new reference is taken) under key. *old_out (when
+ * old_out is set) receives the replaced object as a new reference, or NULL.
+ */
+as_status as_cache_put(struct as_cache *c, const char *key, json_t *obj, json_t **old_out);
+
+/* Writer: removes key. *old_out receives the removed object (new reference) or NULL. */
+as_status as_cache_remove(struct as_cache *c, const char *key, json_t **old_out);
+
+/* Writer: replaces the whole contents with map (stolen: key -> object) and rebuilds indexes. */
+as_status as_cache_replace(struct as_cache *c, json_t *map);
+
+/* Writer only: the current map (borrowed; valid until the writer's next change). */
+const json_t *as_cache_map_writer(const struct as_cache *c);
+
+/* The object under key (new reference) or NULL. */
+json_t *as_cache_get(struct as_cache *c, const char *key);
+
+/* Every object, as a new array (caller owns; elements are shared, never modify them). */
+json_t *as_cache_list(struct as_cache *c);
+
+/* Objects whose controlling owner has this uid, as a new array (maybe empty). */
+json_t *as_cache_by_owner(struct as_cache *c, const char *owner_uid);
+
+/* Objects whose indexed label has this value, as a new array (empty without a label index). */
+json_t *as_cache_by_label(struct as_cache *c, const char *value);
+
+/* Number of objects. */
+size_t as_cache_len(struct as_cache *c);
+
+/* Pure: the uid of obj's controlling owner reference, or NULL. Borrowed. */
+const char *as_cache_controller_uid(const json_t *obj);
+
+#endif

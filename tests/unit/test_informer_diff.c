@@ -1,0 +1,307 @@
+/*
+ * test_informer_diff.c - unit tests for the informer's pure parts: object
+ * keys, the relist diff (old cache + new list -> events) with hand-written
+ * cases, the jittered backoff arithmetic, and the cache's references and
+ * indexes.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "informer/backoff.h"
+#include "informer/cache.h"
+#include "informer/diff.h"
+
+/* A ConfigMap-like object. New reference. */
+static json_t *obj(const char *ns, const char *name, const char *uid, const char *rv)
+{
+    json_t *o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "apiVersion", "v1", "kind", "ConfigMap",
+                          "metadata", "name", name, "uid", uid, "resourceVersion", rv);
+    if (ns)
+        json_object_set_new(json_object_get(o, "metadata"), "namespace", json_string(ns));
+    return o;
+}
+
+/* Builds a key -> object map from objects (references are stolen). */
+static json_t *map_of(json_t *a, json_t *b, json_t *c)
+{
+    json_t *m = json_object(), *all[3] = {a, b, c};
+    char key[AS_INFORMER_KEY_MAX];
+
+    for (int i = 0; i < 3; i++) {
+        if (!all[i])
+            continue;
+        ck_assert_int_eq(as_informer_object_key(all[i], key, sizeof(key)), AS_OK);
+        json_object_set_new(m, key, all[i]);
+    }
+    return m;
+}
+
+/* "TYPE:name" of event i, into buf. */
+static const char *ev_str(const struct as_informer_events *ev, size_t i, char *buf, size_t n)
+{
+    const json_t *o = ev->v[i].obj ? ev->v[i].obj : ev->v[i].old;
+    snprintf(buf, n, "%s:%s", as_informer_event_name(ev->v[i].type),
+             json_string_value(json_object_get(json_object_get(o, "metadata"), "name")));
+    return buf;
+}
+
+START_TEST(keys_are_namespace_slash_name_or_name)
+{
+    char key[AS_INFORMER_KEY_MAX], small[4];
+    json_t *a = obj("ns1", "web", "u1", "1"), *b = obj(NULL, "node-1", "u2", "1");
+    json_t *bad = json_pack("{s:{s:s}}", "metadata", "namespace", "x");
+
+    ck_assert_int_eq(as_informer_object_key(a, key, sizeof(key)), AS_OK);
+    ck_assert_str_eq(key, "ns1/web");
+    ck_assert_int_eq(as_informer_object_key(b, key, sizeof(key)), AS_OK);
+    ck_assert_str_eq(key, "node-1");
+    ck_assert_int_eq(as_informer_object_key(bad, key, sizeof(key)), AS_E_MISSING);
+    ck_assert_int_eq(as_informer_object_key(a, small, sizeof(small)), AS_E_LIMIT);
+    json_decref(a);
+    json_decref(b);
+    json_decref(bad);
+}
+END_TEST
+
+START_TEST(first_list_into_empty_cache_adds_everything_in_order)
+{
+    json_t *items = json_pack("[o,o]", obj("n", "b", "ub", "5"), obj("n", "a", "ua", "3"));
+    json_t *map = NULL;
+    struct as_informer_events ev = {0};
+    struct as_error err = {0};
+    char s[64];
+
+    ck_assert_int_eq(as_informer_diff(NULL, items, &map, &ev, &err), AS_OK);
+    ck_assert_uint_eq(ev.n, 2);
+    ck_assert_str_eq(ev_str(&ev, 0, s, sizeof(s)), "ADD:b");
+    ck_assert_str_eq(ev_str(&ev, 1, s, sizeof(s)), "ADD:a");
+    ck_assert_ptr_null(ev.v[0].old);
+    ck_assert_uint_eq(json_object_size(map), 2);
+    ck_assert_ptr_eq(json_object_get(map, "n/a"), json_array_get(items, 1));
+    as_informer_events_free(&ev);
+    json_decref(map);
+    json_decref(items);
+}
+END_TEST
+
+START_TEST(relist_reports_vanished_changed_new_and_recreated)
+{
+    json_t *old = map_of(obj("n", "keep", "u1", "10"), obj("n", "gone", "u2", "11"),
+                         obj("n", "chg", "u3", "12"));
+    json_t *recreated_old = obj("n", "again", "u4", "13");
+    json_t *items, *map = NULL;
+    struct as_informer_events ev = {0};
+    struct as_error err = {0};
+    char s[64];
+
+    json_object_set_new(old, "n/again", recreated_old);
+    items = json_pack("[o,o,o,o]", obj("n", "keep", "u1", "10"), obj("n", "chg", "u3", "20"),
+                      obj("n", "new", "u5", "21"), obj("n", "again", "u6", "22"));
+    ck_assert_int_eq(as_informer_diff(old, items, &map, &ev, &err), AS_OK);
+    ck_assert_uint_eq(ev.n, 5);
+    /* Vanished objects first, then the list in order; "keep" is unchanged: no event. */
+    ck_assert_str_eq(ev_str(&ev, 0, s, sizeof(s)), "DELETE:gone");
+    ck_assert_str_eq(ev_str(&ev, 1, s, sizeof(s)), "UPDATE:chg");
+    ck_assert_str_eq(ev_str(&ev, 2, s, sizeof(s)), "ADD:new");
+    ck_assert_str_eq(ev_str(&ev, 3, s, sizeof(s)), "DELETE:again");
+    ck_assert_str_eq(ev_str(&ev, 4, s, sizeof(s)), "ADD:again");
+    /* UPDATE carries the old and the new object. */
+    ck_assert_ptr_eq(ev.v[1].old, json_object_get(old, "n/chg"));
+    ck_assert_ptr_eq(ev.v[1].obj, json_array_get(items, 1));
+    ck_assert_ptr_eq(ev.v[3].old, recreated_old);
+    /* The unchanged object keeps the cached reference; the rest come from the list. */
+    ck_assert_uint_eq(json_object_size(map), 4);
+    ck_assert_ptr_eq(json_object_get(map, "n/keep"), json_object_get(old, "n/keep"));
+    ck_assert_ptr_eq(json_object_get(map, "n/chg"), json_array_get(items, 1));
+    ck_assert_ptr_null(json_object_get(map, "n/gone"));
+    as_informer_events_free(&ev);
+    ck_assert_ptr_null(ev.v);
+    json_decref(map);
+    json_decref(items);
+    json_decref(old);
+}
+END_TEST
+
+START_TEST(unchanged_relist_has_no_events_and_shares_references)
+{
+    json_t *old = map_of(obj("n", "a", "u1", "1"), obj("n", "b", "u2", "2"), NULL);
+    json_t *items = json_pack("[o,o]", obj("n", "a", "u1", "1"), obj("n", "b", "u2", "2"));
+    json_t *map = NULL;
+    struct as_informer_events ev = {0};
+    struct as_error err = {0};
+
+    ck_assert_int_eq(as_informer_diff(old, items, &map, &ev, &err), AS_OK);
+    ck_assert_uint_eq(ev.n, 0);
+    ck_assert_ptr_eq(json_object_get(map, "n/a"), json_object_get(old, "n/a"));
+    ck_assert_ptr_eq(json_object_get(map, "n/b"), json_object_get(old, "n/b"));
+    json_decref(map);
+    json_decref(items);
+    json_decref(old);
+}
+END_TEST
+
+START_TEST(empty_list_deletes_everything)
+{
+    json_t *old = map_of(obj("n", "a", "u1", "1"), obj(NULL, "c", "u3", "3"), NULL);
+    json_t *items = json_array(), *map = NULL;
+    struct as_informer_events ev = {0};
+    struct as_error err = {0};
+    char s[64];
+
+    ck_assert_int_eq(as_informer_diff(old, items, &map, &ev, &err), AS_OK);
+    ck_assert_uint_eq(ev.n, 2);
+    ck_assert_str_eq(ev_str(&ev, 0, s, sizeof(s)), "DELETE:a");
+    ck_assert_str_eq(ev_str(&ev, 1, s, sizeof(s)), "DELETE:c");
+    ck_assert_ptr_null(ev.v[0].obj);
+    ck_assert_uint_eq(json_object_size(map), 0);
+    as_informer_events_free(&ev);
+    json_decref(map);
+    json_decref(items);
+    json_decref(old);
+}
+END_TEST
+
+START_TEST(malformed_items_fail_without_events)
+{
+    json_t *old = map_of(obj("n", "a", "u1", "1"), NULL, NULL);
+    json_t *items = json_pack("[o,{s:{}}]", obj("n", "b", "u2", "2"), "metadata");
+    json_t *map = NULL, *notarr = json_object();
+    struct as_informer_events ev = {0};
+    struct as_error err = {0};
+
+    ck_assert_int_eq(as_informer_diff(old, items, &map, &ev, &err), AS_E_PARSE);
+    ck_assert_ptr_nonnull(strstr(err.message, "items[1]"));
+    ck_assert_ptr_null(map);
+    ck_assert_uint_eq(ev.n, 0);
+    ck_assert_int_eq(as_informer_diff(old, notarr, &map, &ev, &err), AS_E_PARSE);
+    ck_assert_ptr_nonnull(strstr(err.message, "expected array"));
+    json_decref(items);
+    json_decref(notarr);
+    json_decref(old);
+}
+END_TEST
+
+START_TEST(backoff_is_jittered_exponential_and_capped)
+{
+    struct as_backoff b;
+    long prev = 0;
+
+    ck_assert_int_eq(as_backoff_delay_ms(1000, 30000, 0.25, 0, 0.0), 1000);
+    ck_assert_int_eq(as_backoff_delay_ms(1000, 30000, 0.25, 0, 0.5), 1125);
+    ck_assert_int_eq(as_backoff_delay_ms(1000, 30000, 0.25, 1, 0.0), 2000);
+    ck_assert_int_eq(as_backoff_delay_ms(1000, 30000, 0.25, 4, 0.0), 16000);
+    ck_assert_int_eq(as_backoff_delay_ms(1000, 30000, 0.25, 4, 0.99), 19960);
+    ck_assert_int_eq(as_backoff_delay_ms(1000, 30000, 0.25, 5, 0.0), 30000);
+    ck_assert_int_eq(as_backoff_delay_ms(1000, 30000, 0.25, 5, 0.9), 30000);
+    ck_assert_int_eq(as_backoff_delay_ms(1000, 30000, 0.25, 1000, 0.5), 30000);
+    as_backoff_init(&b, 1000, 30000, 0.25);
+    for (int i = 0; i < 8; i++) {
+        long d = as_backoff_next(&b);
+        long base = i < 5 ? 1000L << i : 30000;
+        ck_assert_int_ge(d, base);
+        ck_assert_int_le(d, base + base / 4 > 30000 ? 30000 : base + base / 4);
+        ck_assert_int_ge(d, prev);
+        prev = d;
+    }
+    as_backoff_reset(&b);
+    ck_assert_int_le(as_backoff_next(&b), 1250);
+}
+END_TEST
+
+/* An object with a controller owner and a label. New reference. */
+static json_t *owned(const char *name, const char *owner_uid, const char *app)
+{
+    json_t *o = obj("n", name, name, "1");
+    json_t *m = json_object_get(o, "metadata");
+
+    json_object_set_new(m, "labels", json_pack("{s:s}", "app", app));
+    json_object_set_new(m, "ownerReferences",
+                        json_pack("[{s:s,s:b},{s:s,s:b}]", "uid", "not-controller", "controller", 0,
+                                  "uid", owner_uid, "controller", 1));
+    return o;
+}
+
+START_TEST(cache_shares_references_and_keeps_indexes_current)
+{
+    struct as_cache *c = NULL;
+    struct as_error err = {0};
+    json_t *a = owned("a", "owner-1", "web"), *b = owned("b", "owner-1", "db");
+    json_t *a2 = owned("a", "owner-2", "web"), *old = NULL, *got, *arr, *map;
+
+    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
+    ck_assert_str_eq(as_cache_controller_uid(a), "owner-1");
+    ck_assert_int_eq(as_cache_put(c, "n/a", a, &old), AS_OK);
+    ck_assert_ptr_null(old);
+    ck_assert_int_eq(as_cache_put(c, "n/b", b, NULL), AS_OK);
+    got = as_cache_get(c, "n/a");
+    ck_assert_ptr_eq(got, a); /* the same immutable object, one more reference */
+    ck_assert_int_eq(got->refcount, 3);
+    json_decref(got);
+    arr = as_cache_by_owner(c, "owner-1");
+    ck_assert_uint_eq(json_array_size(arr), 2);
+    json_decref(arr);
+    arr = as_cache_by_owner(c, "not-controller");
+    ck_assert_uint_eq(json_array_size(arr), 0);
+    json_decref(arr);
+    /* Replacing a moves it between owner index entries. */
+    ck_assert_int_eq(as_cache_put(c, "n/a", a2, &old), AS_OK);
+    ck_assert_ptr_eq(old, a);
+    json_decref(old);
+    arr = as_cache_by_owner(c, "owner-1");
+    ck_assert_uint_eq(json_array_size(arr), 1);
+    ck_assert_ptr_eq(json_array_get(arr, 0), b);
+    json_decref(arr);
+    arr = as_cache_by_label(c, "web");
+    ck_assert_uint_eq(json_array_size(arr), 1);
+    ck_assert_ptr_eq(json_array_get(arr, 0), a2);
+    json_decref(arr);
+    /* Remove and replace keep the indexes in step. */
+    ck_assert_int_eq(as_cache_remove(c, "n/b", &old), AS_OK);
+    ck_assert_ptr_eq(old, b);
+    json_decref(old);
+    arr = as_cache_by_label(c, "db");
+    ck_assert_uint_eq(json_array_size(arr), 0);
+    json_decref(arr);
+    map = json_pack("{s:O}", "n/b", b);
+    ck_assert_int_eq(as_cache_replace(c, map), AS_OK);
+    ck_assert_uint_eq(as_cache_len(c), 1);
+    arr = as_cache_by_owner(c, "owner-2");
+    ck_assert_uint_eq(json_array_size(arr), 0);
+    json_decref(arr);
+    arr = as_cache_list(c);
+    ck_assert_uint_eq(json_array_size(arr), 1);
+    ck_assert_ptr_eq(json_array_get(arr, 0), b);
+    json_decref(arr);
+    as_cache_free(c);
+    /* Only our own references remain. */
+    ck_assert_int_eq(a->refcount, 1);
+    ck_assert_int_eq(b->refcount, 1);
+    json_decref(a);
+    json_decref(b);
+    json_decref(a2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("informer_diff");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, keys_are_namespace_slash_name_or_name);
+    tcase_add_test(tc, first_list_into_empty_cache_adds_everything_in_order);
+    tcase_add_test(tc, relist_reports_vanished_changed_new_and_recreated);
+    tcase_add_test(tc, unchanged_relist_has_no_events_and_shares_references);
+    tcase_add_test(tc, empty_list_deletes_everything);
+    tcase_add_test(tc, malformed_items_fail_without_events);
+    tcase_add_test(tc, backoff_is_jittered_exponential_and_capped);
+    tcase_add_test(tc, cache_shares_references_and_keeps_indexes_current);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed != 0;
+}
