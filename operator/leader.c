@@ -175,6 +175,9 @@ static bool try_acquire_or_renew(struct as_leader *le)
     as_status st;
     bool ok = false;
 
+    /* A write must not outlive the renew deadline, whatever the client's default timeout. */
+    const struct as_kube_write_options wo = {.timeout_ms = le->renew_deadline_ms};
+
     clock_gettime(CLOCK_REALTIME, &wall);
     as_lease_micro_time(&wall, now_micro, sizeof(now_micro));
     st = as_kube_get(le->client, le->res, le->ns, le->name, &got, &err);
@@ -182,7 +185,7 @@ static bool try_acquire_or_renew(struct as_leader *le)
         as_leader_decide(NULL, &le->obs, le->identity, le->duration_s, mono_ms(), now_micro, &next);
         if (!(obj = new_lease(le, &next)))
             goto done;
-        st = as_kube_create(le->client, le->res, le->ns, obj, NULL, &written, &err);
+        st = as_kube_create(le->client, le->res, le->ns, obj, &wo, &written, &err);
     } else if (st == AS_OK) {
         if ((st = as_lease_record_from_lease(got, &cur, &err)) != AS_OK)
             goto done;
@@ -194,7 +197,7 @@ static bool try_acquire_or_renew(struct as_leader *le)
         obj = json_deep_copy(got); /* keeps metadata.resourceVersion: optimistic concurrency */
         if (!obj || as_lease_record_to_lease(&next, obj) != AS_OK)
             goto done;
-        st = as_kube_update(le->client, le->res, le->ns, obj, NULL, &written, &err);
+        st = as_kube_update(le->client, le->res, le->ns, obj, &wo, &written, &err);
     }
     if (st == AS_OK) {
         as_leader_observe_written(&le->obs, &next, mono_ms());

@@ -13,8 +13,9 @@
  * moment even if a request is still hanging, stopped_leading is called and
  * the elector ends (as in client-go the program should then exit). Because
  * renew deadline < lease duration, the old leader has stopped before any
- * other process may take over: two processes never both lead, provided the
- * client's request timeout is below the renew deadline (see leader.c).
+ * other process may take over: two processes never both lead. Lease writes
+ * carry the renew deadline as their own timeout; keep the client's request
+ * timeout (used by the Lease read) below it too.
  *
  * On as_leader_stop a leader releases the Lease (holderIdentity "" and
  * leaseDurationSeconds 1, like ReleaseOnCancel) so a follower takes over at
@@ -35,7 +36,7 @@ struct as_leader_callbacks {
 };
 
 struct as_leader_options {
-    struct as_kube_client *client; /* borrowed; request timeout should be < renew deadline */
+    struct as_kube_client *client; /* borrowed; its request timeout should be < renew deadline */
     const char *ns;                /* namespace of the Lease (copied) */
     const char *name;              /* name of the Lease (copied) */
     const char *identity;          /* NULL = "<hostname>_<pid>_<random hex>" */

@@ -177,7 +177,8 @@ static as_status list_pages(struct as_informer *inf, json_t **items_out, char *r
 {
     struct as_kube_list_options lo = {.label_selector = inf->label_selector,
                                       .field_selector = inf->field_selector,
-                                      .limit = inf->page_size};
+                                      .limit = inf->page_size,
+                                      .cancel = &inf->stop};
     json_t *items = json_array(), *page = NULL, *item, *copy;
     char *token = NULL;
     const char *next;

@@ -24,8 +24,8 @@
  * work queue instead).
  *
  * Stopping: as_informer_stop interrupts a blocked watch within about a
- * second (the watch's cancel flag); a list in progress finishes first (lists
- * take no cancel flag yet, see notes/kube-requests.md). A stopped informer
+ * second and a list between pages or retries (the same flag is the watch's
+ * and the list's cancel flag; a page already on the wire finishes). A stopped informer
  * keeps its cache and resource version; as_informer_start resumes watching
  * from there (relisting if the version expired meanwhile).
  */

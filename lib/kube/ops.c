@@ -60,14 +60,22 @@ static as_status write_query(struct as_buf *path, const struct as_kube_write_opt
     return st;
 }
 
+/* Per-call controls passed down to as_kube_request; zero means the client's defaults. */
+struct call_ctl {
+    size_t max;                /* response limit */
+    const atomic_bool *cancel; /* abort with AS_E_SHUTDOWN when true */
+    long timeout_ms;           /* whole-request timeout */
+};
+
 /*
  * Sends method path with body (NULL = none) and parses the JSON response into
- * *out when out is set.
+ * *out when out is set. ctl may be NULL.
  */
 static as_status call_json(struct as_kube_client *c, const char *method, const char *path,
-                           const json_t *body, const char *content_type, size_t max, json_t **out,
-                           struct as_error *err)
+                           const json_t *body, const char *content_type,
+                           const struct call_ctl *ctl, json_t **out, struct as_error *err)
 {
+    static const struct call_ctl defaults;
     struct as_kube_request req = {0};
     struct as_kube_response resp = {0};
     char *text = NULL;
@@ -81,7 +89,11 @@ static as_status call_json(struct as_kube_client *c, const char *method, const c
     req.body = text;
     req.body_len = text ? strlen(text) : 0;
     req.content_type = content_type;
-    req.max_response_bytes = max;
+    if (!ctl)
+        ctl = &defaults;
+    req.max_response_bytes = ctl->max;
+    req.cancel = ctl->cancel;
+    req.timeout_ms = ctl->timeout_ms;
     st = as_kube_request(c, &req, &resp, err);
     if (st == AS_OK && out) {
         st = as_json_parse(resp.body.data ? resp.body.data : "", resp.body.len, resp.body.max, &doc,
@@ -116,7 +128,7 @@ as_status as_kube_get(struct as_kube_client *c, const struct as_kube_resource *r
         return st;
     st = object_path(res, ns, name ? name : "", NULL, &path, err);
     if (st == AS_OK)
-        st = call_json(c, "GET", path.data, NULL, NULL, 0, out, err);
+        st = call_json(c, "GET", path.data, NULL, NULL, NULL, out, err);
     as_buf_free(&path);
     return st;
 }
@@ -135,6 +147,7 @@ as_status as_kube_list(struct as_kube_client *c, const struct as_kube_resource *
 {
     static const struct as_kube_list_options none;
     const struct as_kube_list_options *o = opts ? opts : &none;
+    struct call_ctl ctl;
     struct as_buf path;
     char limit[32];
     as_status st = object_path(res, ns, NULL, NULL, &path, err);
@@ -153,7 +166,8 @@ as_status as_kube_list(struct as_kube_client *c, const struct as_kube_resource *
         as_error_set(err, st, "list %s: query too long", res->plural);
         goto done;
     }
-    st = call_json(c, "GET", path.data, NULL, NULL, o->max_response_bytes, out, err);
+    ctl = (struct call_ctl){o->max_response_bytes, o->cancel, o->timeout_ms};
+    st = call_json(c, "GET", path.data, NULL, NULL, &ctl, out, err);
 done:
     as_buf_free(&path);
     return st;
@@ -208,6 +222,10 @@ as_status as_kube_list_all(struct as_kube_client *c, const struct as_kube_resour
         o.limit = LIST_ALL_PAGE;
     for (;;) {
         const char *next;
+        if (o.cancel && atomic_load(o.cancel)) {
+            st = as_error_set(err, AS_E_SHUTDOWN, "list %s: cancelled", res ? res->plural : "");
+            goto done;
+        }
         if ((st = as_kube_list(c, res, ns, &o, &page, err)) != AS_OK)
             goto done;
         if (!all && !(all = list_shell(page))) {
@@ -245,6 +263,7 @@ static as_status write_object(struct as_kube_client *c, const char *method,
                               struct as_error *err)
 {
     const char *name = NULL, *sub = opts ? opts->subresource : NULL;
+    struct call_ctl ctl = {0};
     struct as_buf path;
     as_status st;
 
@@ -263,7 +282,8 @@ static as_status write_object(struct as_kube_client *c, const char *method,
         st = as_error_set(err, AS_E_LIMIT, "%s: query too long", method);
         goto done;
     }
-    st = call_json(c, method, path.data, obj, "application/json", 0, out, err);
+    ctl.timeout_ms = opts ? opts->timeout_ms : 0;
+    st = call_json(c, method, path.data, obj, "application/json", &ctl, out, err);
 done:
     as_buf_free(&path);
     return st;
@@ -331,6 +351,7 @@ as_status as_kube_delete(struct as_kube_client *c, const struct as_kube_resource
                          struct as_error *err)
 {
     static const struct as_kube_delete_options none = {.grace_period_seconds = -1};
+    struct call_ctl ctl = {0};
     struct as_buf path;
     json_t *body = NULL;
     as_status st;
@@ -349,7 +370,8 @@ as_status as_kube_delete(struct as_kube_client *c, const struct as_kube_resource
         st = as_error_set(err, AS_E_NOMEM, "delete: out of memory");
         goto done;
     }
-    st = call_json(c, "DELETE", path.data, body, "application/json", 0, out, err);
+    ctl.timeout_ms = opts ? opts->timeout_ms : 0;
+    st = call_json(c, "DELETE", path.data, body, "application/json", &ctl, out, err);
 done:
     json_decref(body);
     as_buf_free(&path);
@@ -367,6 +389,7 @@ as_status as_kube_patch(struct as_kube_client *c, const struct as_kube_resource 
                         const json_t *patch, const struct as_kube_write_options *opts, json_t **out,
                         struct as_error *err)
 {
+    struct call_ctl ctl = {0};
     struct as_buf path;
     as_status st;
 
@@ -393,7 +416,8 @@ as_status as_kube_patch(struct as_kube_client *c, const struct as_kube_resource 
         st = as_error_set(err, AS_E_LIMIT, "patch: query too long");
         goto done;
     }
-    st = call_json(c, "PATCH", path.data, patch, patch_types[type], 0, out, err);
+    ctl.timeout_ms = opts ? opts->timeout_ms : 0;
+    st = call_json(c, "PATCH", path.data, patch, patch_types[type], &ctl, out, err);
 done:
     as_buf_free(&path);
     return st;

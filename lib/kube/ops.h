@@ -36,6 +36,8 @@ struct as_kube_list_options {
     const char *continue_token;   /* from the previous page's metadata.continue, or NULL */
     const char *resource_version; /* NULL = most recent (quorum read) */
     size_t max_response_bytes;    /* 0 = the client's limit */
+    const atomic_bool *cancel;    /* when set and true: AS_E_SHUTDOWN, also between pages */
+    long timeout_ms;              /* per page; 0 = the client's request_timeout_ms */
 };
 
 /*
@@ -106,6 +108,7 @@ struct as_kube_write_options {
     bool dry_run;              /* dryRun=All */
     bool force;                /* apply only: take over conflicting fields */
     const char *subresource;   /* NULL or "status" (update, patch, apply) */
+    long timeout_ms;           /* whole request; 0 = the client's request_timeout_ms */
 };
 
 /* POST obj. AS_E_API_ALREADY_EXISTS when the name is taken. opts may be NULL. */
@@ -135,6 +138,7 @@ struct as_kube_delete_options {
     const char *precondition_resource_version; /* delete only this version, or NULL */
     long grace_period_seconds;                 /* < 0 = server default */
     bool dry_run;
+    long timeout_ms; /* whole request; 0 = the client's request_timeout_ms */
 };
 
 /*

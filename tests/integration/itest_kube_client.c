@@ -11,6 +11,7 @@
  * line is printed and the test is not part of the suite.
  */
 #include <check.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,6 +416,21 @@ START_TEST(list_selectors_and_pagination_over_2000)
     ck_assert_str_eq(str_at(json_array_get(json_object_get(all, "items"), 0), "data.i"),
                      "many-0042");
     json_decref(all);
+    all = NULL;
+
+    /* A set cancel flag stops a list before any page; a per-call timeout is honoured. */
+    {
+        atomic_bool stop = true;
+        struct as_kube_list_options co = {.label_selector = "set=many", .limit = 10};
+        co.cancel = &stop;
+        ck_assert_int_eq(as_kube_list_all(kc, CM, ns, &co, &all, &err), AS_E_SHUTDOWN);
+        ck_assert_ptr_null(all);
+        atomic_store(&stop, false);
+        co.timeout_ms = 30000;
+        ck_assert_msg(as_kube_list_all(kc, CM, ns, &co, &all, &err) == AS_OK, "%s", err.message);
+        ck_assert_uint_eq(json_array_size(json_object_get(all, "items")), MANY);
+        json_decref(all);
+    }
     json_decref(seen);
 }
 END_TEST
