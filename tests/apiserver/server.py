@@ -117,6 +117,17 @@ class Handler(BaseHTTPRequestHandler):
             raise st.too_large(limit)
         return self.rfile.read(n) if n else b""
 
+    def _send_header_utf8(self, keyword: str, value: str):
+        """Like send_header, but the value goes out as UTF-8 bytes, as Go's net/http
+        writes it (kube-apiserver's Warning headers carry policy text such as '—' as is;
+        http.server's send_header would encode latin-1 and fail)."""
+        if keyword.lower() == "connection" or str(value).isascii():
+            self.send_header(keyword, value)  # keeps http.server's keep-alive bookkeeping
+            return
+        if not hasattr(self, "_headers_buffer"):
+            self._headers_buffer = []
+        self._headers_buffer.append(f"{keyword}: {value}\r\n".encode("utf-8"))
+
     def _send(self, code: int, body, headers=None, ctype="application/json"):
         """Writes a complete response (JSON, text or bytes) with Content-Length."""
         if isinstance(body, (dict, list)):
@@ -130,11 +141,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
         for k, v in (headers or {}).items():
-            if isinstance(v, list):
-                for x in v:
-                    self.send_header(k, x)
-            else:
-                self.send_header(k, v)
+            for x in v if isinstance(v, list) else [v]:
+                self._send_header_utf8(k, x)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
