@@ -72,8 +72,8 @@ struct call_ctl {
  * *out when out is set. ctl may be NULL.
  */
 static as_status call_json(struct as_kube_client *c, const char *method, const char *path,
-                           const json_t *body, const char *content_type,
-                           const struct call_ctl *ctl, json_t **out, struct as_error *err)
+                           const json_t *body, const char *content_type, const struct call_ctl *ctl,
+                           json_t **out, struct as_error *err)
 {
     static const struct call_ctl defaults;
     struct as_kube_request req = {0};
