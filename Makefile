@@ -157,6 +157,10 @@ demo: ## Install deps, build, start the local API server and show AppStack at wo
 bench: all ## Run the benchmarks (figures go to docs/benchmarks.md by hand)
 	@hack/bench
 
+.PHONY: bench-webhook
+bench-webhook: all ## Benchmark appstack-webhook against nginx over TLS with h2load (docs/benchmarks.md)
+	@hack/bench-webhook
+
 .PHONY: clean
 clean: ## Remove build outputs
 	rm -rf build bin

@@ -1,38 +1,33 @@
 /*
  * operator/main.c - appstack-operator: command line and start-up.
  *
- * The reconcile loop lands with the operator issue; today this program only
- * answers --help and --version.
+ * Parses the flags (options.h) and sets up logging. The reconcile loop
+ * (informers, work queue, apply, prune, status) is not wired yet: after
+ * validating the flags the program says so and exits 1.
  */
 #include <stdio.h>
-#include <string.h>
 
-static void usage(FILE *out)
-{
-    fputs("Usage: appstack-operator [OPTIONS]\n"
-          "\n"
-          "Reconciles AppStack resources into running application stacks.\n"
-          "\n"
-          "Options:\n"
-          "  -h, --help      show this help and exit\n"
-          "      --version   print the version and exit\n",
-          out);
-}
+#include "base/log.h"
+#include "options.h"
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(argv[i], "--version") == 0) {
-            printf("appstack-operator %s (%s)\n", AS_VERSION, AS_GIT_COMMIT);
-            return 0;
-        }
-        fprintf(stderr, "appstack-operator: unknown option '%s'; see --help\n", argv[i]);
+    struct as_op_options opts;
+    struct as_error err;
+
+    if (as_op_options_parse(argc, argv, &opts, &err) != AS_OK) {
+        fprintf(stderr, "appstack-operator: %s\n", err.message);
         return 2;
     }
+    if (opts.help) {
+        fputs(as_op_options_help(), stdout);
+        return 0;
+    }
+    if (opts.version) {
+        printf("appstack-operator %s (%s)\n", AS_VERSION, AS_GIT_COMMIT);
+        return 0;
+    }
+    as_log_setup(opts.log_level, opts.log_format);
     fputs("appstack-operator: the reconcile loop is not implemented yet\n", stderr);
     return 1;
 }

@@ -1,0 +1,70 @@
+/*
+ * admit.h - one admission decision: AdmissionReview body in, HTTP status and
+ * AdmissionReview response out, plus one audit-log line and metrics. No
+ * network I/O (the server calls it inline on its service thread); the audit
+ * line goes to a caller-supplied FILE.
+ *
+ * Handler order (as Gatekeeper's): decode; requests the engine exempts
+ * (exempt users, exempt namespaces, the operator's account where a rule says
+ * so) are allowed; evaluate; deny with every enforced violation joined,
+ * warnings apart, audit-mode findings as audit annotations.
+ */
+#ifndef AS_WEBHOOK_ADMIT_H
+#define AS_WEBHOOK_ADMIT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/buf.h"
+#include "base/metrics.h"
+#include "base/status.h"
+#include "policy/policy.h"
+
+/* Which endpoint: what the response may contain. */
+enum as_admit_endpoint {
+    AS_ADMIT_VALIDATE,          /* /validate: deny + warnings + audit annotations */
+    AS_ADMIT_VALIDATE_ENFORCE,  /* /validate/enforce: only enforce-mode denials */
+    AS_ADMIT_VALIDATE_ADVISORY, /* /validate/advisory: warnings + audit, always allowed */
+    AS_ADMIT_MUTATE             /* /mutate: the engine's JSONPatch, always allowed */
+};
+
+/* Metric families the handler updates (borrowed from a registry; any may be NULL). */
+struct as_admit_metrics {
+    struct as_metric_family *decisions;  /* counter {webhook, kind, result} */
+    struct as_metric_family *latency;    /* histogram {webhook} seconds */
+    struct as_metric_family *eval;       /* histogram {webhook} seconds of policy evaluation */
+    struct as_metric_family *violations; /* counter {rule, mode} */
+    struct as_metric_family *family;     /* histogram {webhook, family} seconds per rule family */
+};
+
+/* Registers the families above in m. */
+as_status as_admit_metrics_register(struct as_metrics *m, struct as_admit_metrics *out);
+
+struct as_admit_env {
+    const struct as_policy_config *cfg; /* borrowed for the call */
+    struct as_admit_metrics metrics;
+    FILE *audit;                 /* one JSON line per decision, or NULL */
+    pthread_mutex_t *audit_lock; /* serialises audit writes, or NULL */
+};
+
+/* "/validate" etc. to an endpoint; false for unknown paths. */
+bool as_admit_endpoint_parse(const char *path, enum as_admit_endpoint *out);
+const char *as_admit_endpoint_name(enum as_admit_endpoint e);
+
+/*
+ * Decides one request. On a decodable review: *http_status = 200 and out
+ * holds the AdmissionReview response. On a malformed body: 400 (413 when too
+ * large) and out holds a plain-text message naming the field. now is Unix
+ * seconds (exception expiry); start_ns is when the request began
+ * (CLOCK_MONOTONIC), for the latency. Returns AS_E_NOMEM / AS_E_LIMIT when
+ * out could not be filled (the caller answers 500).
+ */
+as_status as_admit_handle(const struct as_admit_env *env, enum as_admit_endpoint ep,
+                          const char *body, size_t len, int64_t now, int64_t start_ns,
+                          struct as_buf *out, int *http_status);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t as_admit_now_ns(void);
+
+#endif

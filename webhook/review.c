@@ -1,0 +1,323 @@
+/*
+ * review.c - AdmissionReview v1 decoding (bounded, field-naming errors) and
+ * response encoding (uid echo, status, warnings, base64 JSONPatch, audit
+ * annotations). Pure: no I/O, no clock.
+ */
+#include "review.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+
+/* Reads an optional string field of obj into *out ("" when absent). */
+static as_status opt_str(const json_t *obj, const char *key, const char *field, const char **out,
+                         struct as_error *err)
+{
+    json_t *v = json_object_get(obj, key);
+
+    if (v == NULL || json_is_null(v)) {
+        *out = "";
+        return AS_OK;
+    }
+    if (!json_is_string(v))
+        return as_error_set(err, AS_E_INVALID_ARG, "%s: expected string, got %s — send a string",
+                            field, as_json_type_name(v));
+    *out = json_string_value(v);
+    return AS_OK;
+}
+
+/* Reads an optional object field (NULL when absent or null). */
+static as_status opt_obj(const json_t *obj, const char *key, const char *field, const json_t **out,
+                         struct as_error *err)
+{
+    json_t *v = json_object_get(obj, key);
+
+    if (v == NULL || json_is_null(v)) {
+        *out = NULL;
+        return AS_OK;
+    }
+    if (!json_is_object(v))
+        return as_error_set(err, AS_E_INVALID_ARG, "%s: expected object, got %s — send an object",
+                            field, as_json_type_name(v));
+    *out = v;
+    return AS_OK;
+}
+
+/* Checks apiVersion and kind of the envelope. */
+static as_status check_envelope(const json_t *doc, struct as_error *err)
+{
+    const char *av, *kind;
+    as_status st;
+
+    if (!json_is_object(doc))
+        return as_error_set(err, AS_E_INVALID_ARG,
+                            "(root): expected an AdmissionReview object, got %s",
+                            as_json_type_name(doc));
+    st = opt_str(doc, "apiVersion", "apiVersion", &av, err);
+    if (st == AS_OK && strcmp(av, "admission.k8s.io/v1") != 0)
+        st = as_error_set(err, AS_E_INVALID_ARG,
+                          "apiVersion: \"%.64s\" is not supported — configure "
+                          "admissionReviewVersions: [v1] (admission.k8s.io/v1)",
+                          av);
+    if (st == AS_OK)
+        st = opt_str(doc, "kind", "kind", &kind, err);
+    if (st == AS_OK && strcmp(kind, "AdmissionReview") != 0)
+        st = as_error_set(err, AS_E_INVALID_ARG,
+                          "kind: expected \"AdmissionReview\", got \"%.64s\"", kind);
+    return st;
+}
+
+/* Reads request.uid: required, non-empty, bounded. */
+static as_status read_uid(const json_t *req, const char **out, struct as_error *err)
+{
+    const char *uid;
+    as_status st = opt_str(req, "uid", "request.uid", &uid, err);
+
+    if (st != AS_OK)
+        return st;
+    if (*uid == '\0')
+        return as_error_set(err, AS_E_INVALID_ARG,
+                            "request.uid: required value is missing — the response must echo it");
+    if (strlen(uid) > AS_REVIEW_MAX_UID)
+        return as_error_set(err, AS_E_INVALID_ARG, "request.uid: longer than %d characters",
+                            AS_REVIEW_MAX_UID);
+    *out = uid;
+    return AS_OK;
+}
+
+/* Reads request.kind {group, version, kind}; kind is required. */
+static as_status read_kind(const json_t *req, struct as_review_request *r, struct as_error *err)
+{
+    const json_t *k;
+    as_status st = opt_obj(req, "kind", "request.kind", &k, err);
+
+    if (st != AS_OK)
+        return st;
+    if (k == NULL)
+        return as_error_set(err, AS_E_INVALID_ARG, "request.kind: required value is missing");
+    st = opt_str(k, "group", "request.kind.group", &r->group, err);
+    if (st == AS_OK)
+        st = opt_str(k, "version", "request.kind.version", &r->version, err);
+    if (st == AS_OK)
+        st = opt_str(k, "kind", "request.kind.kind", &r->kind, err);
+    if (st == AS_OK && *r->kind == '\0')
+        st = as_error_set(err, AS_E_INVALID_ARG, "request.kind.kind: required value is missing");
+    return st;
+}
+
+/* Reads operation, resource, names, user and dryRun. */
+static as_status read_fields(const json_t *req, struct as_review_request *r, struct as_error *err)
+{
+    static const char *const ops[] = {"CREATE", "UPDATE", "DELETE", "CONNECT"};
+    const json_t *res = NULL, *user = NULL;
+    json_t *dry;
+    as_status st = opt_str(req, "operation", "request.operation", &r->operation, err);
+    bool known = false;
+
+    for (size_t i = 0; st == AS_OK && i < 4; i++)
+        known = known || strcmp(r->operation, ops[i]) == 0;
+    if (st == AS_OK && !known)
+        st = as_error_set(err, AS_E_INVALID_ARG,
+                          "request.operation: \"%.32s\" is not one of CREATE, UPDATE, DELETE, "
+                          "CONNECT",
+                          r->operation);
+    if (st == AS_OK)
+        st = opt_obj(req, "resource", "request.resource", &res, err);
+    r->resource = "";
+    if (st == AS_OK && res != NULL)
+        st = opt_str(res, "resource", "request.resource.resource", &r->resource, err);
+    if (st == AS_OK)
+        st = opt_str(req, "subResource", "request.subResource", &r->subresource, err);
+    if (st == AS_OK)
+        st = opt_str(req, "namespace", "request.namespace", &r->namespace, err);
+    if (st == AS_OK)
+        st = opt_str(req, "name", "request.name", &r->name, err);
+    if (st == AS_OK)
+        st = opt_obj(req, "userInfo", "request.userInfo", &user, err);
+    r->username = "";
+    if (st == AS_OK && user != NULL)
+        st = opt_str(user, "username", "request.userInfo.username", &r->username, err);
+    dry = json_object_get(req, "dryRun");
+    if (st == AS_OK && dry != NULL && !json_is_null(dry) && !json_is_boolean(dry))
+        st = as_error_set(err, AS_E_INVALID_ARG, "request.dryRun: expected boolean, got %s",
+                          as_json_type_name(dry));
+    r->dry_run = json_is_true(dry);
+    return st;
+}
+
+/* Reads object / oldObject and checks the operation has what it needs. */
+static as_status read_objects(const json_t *req, struct as_review_request *r, struct as_error *err)
+{
+    as_status st = opt_obj(req, "object", "request.object", &r->object, err);
+
+    if (st == AS_OK)
+        st = opt_obj(req, "oldObject", "request.oldObject", &r->old_object, err);
+    if (st != AS_OK)
+        return st;
+    if ((strcmp(r->operation, "CREATE") == 0 || strcmp(r->operation, "UPDATE") == 0) &&
+        r->object == NULL)
+        return as_error_set(err, AS_E_INVALID_ARG,
+                            "request.object: required for %s — send the object being admitted",
+                            r->operation);
+    if (*r->name == '\0') {
+        /* CREATE with a generated or object-only name: report the object's name */
+        const json_t *o = r->object != NULL ? r->object : r->old_object;
+        const char *n = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
+        if (n != NULL)
+            r->name = n;
+    }
+    if (strcmp(r->operation, "UPDATE") == 0 && r->old_object == NULL)
+        return as_error_set(err, AS_E_INVALID_ARG,
+                            "request.oldObject: required for UPDATE — send the stored object");
+    return AS_OK;
+}
+
+/* Decodes an AdmissionReview v1 request body. */
+as_status as_review_decode(const char *body, size_t len, struct as_review_request *out,
+                           struct as_error *err)
+{
+    struct as_review_request r;
+    const json_t *req = NULL;
+    as_status st;
+
+    memset(&r, 0, sizeof(r));
+    if (len > AS_REVIEW_MAX_BODY)
+        return as_error_set(err, AS_E_LIMIT,
+                            "request body: %zu bytes is over the limit of %u bytes", len,
+                            AS_REVIEW_MAX_BODY);
+    st = as_json_parse(body, len, AS_REVIEW_MAX_BODY, &r.doc, err);
+    if (st != AS_OK) {
+        as_error_prefix(err, "request body");
+        return st;
+    }
+    st = check_envelope(r.doc, err);
+    if (st == AS_OK)
+        st = opt_obj(r.doc, "request", "request", &req, err);
+    if (st == AS_OK && req == NULL)
+        st = as_error_set(err, AS_E_INVALID_ARG, "request: required value is missing");
+    if (st == AS_OK)
+        st = read_uid(req, &r.uid, err);
+    if (st == AS_OK)
+        st = read_kind(req, &r, err);
+    if (st == AS_OK)
+        st = read_fields(req, &r, err);
+    if (st == AS_OK)
+        st = read_objects(req, &r, err);
+    if (st != AS_OK) {
+        json_decref(r.doc);
+        return st;
+    }
+    *out = r;
+    return AS_OK;
+}
+
+/* Releases the parsed document. */
+void as_review_request_free(struct as_review_request *r)
+{
+    if (r == NULL)
+        return;
+    json_decref(r->doc);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Standard base64 with padding. */
+as_status as_review_base64(const void *data, size_t len, struct as_buf *out)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = data;
+    as_status st = AS_OK;
+    char q[4];
+
+    for (size_t i = 0; i < len && st == AS_OK; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned)p[i + 1] << 8;
+        if (i + 2 < len)
+            v |= p[i + 2];
+        q[0] = tbl[(v >> 18) & 63];
+        q[1] = tbl[(v >> 12) & 63];
+        q[2] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+        q[3] = i + 2 < len ? tbl[v & 63] : '=';
+        st = as_buf_append(out, q, 4);
+    }
+    return st;
+}
+
+/* Builds the response object (new reference) or NULL when out of memory. */
+static json_t *response_object(const struct as_review_response *resp, struct as_buf *b64)
+{
+    json_t *r = json_object();
+    int bad = r == NULL;
+
+    bad |= json_object_set_new(r, "uid", json_string(resp->uid ? resp->uid : ""));
+    bad |= json_object_set_new(r, "allowed", json_boolean(resp->allowed));
+    if (resp->code != 0 || resp->message != NULL) {
+        json_t *s = json_object();
+        bad |= s == NULL;
+        if (resp->code != 0)
+            bad |= json_object_set_new(s, "code", json_integer(resp->code));
+        if (resp->message != NULL)
+            bad |= json_object_set_new(s, "message", json_string(resp->message));
+        if (resp->reason != NULL)
+            bad |= json_object_set_new(s, "reason", json_string(resp->reason));
+        bad |= json_object_set_new(r, "status", s);
+    }
+    if (resp->n_warnings > 0) {
+        json_t *w = json_array();
+        for (size_t i = 0; i < resp->n_warnings; i++)
+            bad |= json_array_append_new(w, json_string(resp->warnings[i]));
+        bad |= json_object_set_new(r, "warnings", w);
+    }
+    if (b64 != NULL && b64->data != NULL) {
+        bad |= json_object_set_new(r, "patchType", json_string("JSONPatch"));
+        bad |= json_object_set_new(r, "patch", json_string(b64->data));
+    }
+    if (resp->audit_annotations != NULL && json_object_size(resp->audit_annotations) > 0)
+        bad |= json_object_set_new(r, "auditAnnotations", json_deep_copy(resp->audit_annotations));
+    if (bad) {
+        json_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Encodes the AdmissionReview response into out. */
+as_status as_review_encode(const struct as_review_response *resp, struct as_buf *out)
+{
+    struct as_buf b64;
+    json_t *doc = NULL, *r = NULL;
+    char *text = NULL, *ptext = NULL;
+    as_status st = AS_OK;
+
+    as_buf_init(&b64, AS_REVIEW_MAX_BODY * 2);
+    if (resp->patch != NULL && json_array_size(resp->patch) > 0) {
+        ptext = json_dumps(resp->patch, JSON_COMPACT);
+        st = ptext == NULL ? AS_E_NOMEM : as_review_base64(ptext, strlen(ptext), &b64);
+        if (st != AS_OK)
+            goto out;
+    }
+    r = response_object(resp, &b64);
+    doc = json_object();
+    if (r == NULL || doc == NULL) {
+        st = AS_E_NOMEM;
+        goto out;
+    }
+    if (json_object_set_new(doc, "apiVersion", json_string("admission.k8s.io/v1")) ||
+        json_object_set_new(doc, "kind", json_string("AdmissionReview")) ||
+        json_object_set_new(doc, "response", r)) {
+        r = NULL; /* stolen by json_object_set_new, even on failure */
+        st = AS_E_NOMEM;
+        goto out;
+    }
+    r = NULL;
+    text = json_dumps(doc, JSON_COMPACT);
+    st = text == NULL ? AS_E_NOMEM : as_buf_append_str(out, text);
+out:
+    json_decref(r);
+    json_decref(doc);
+    free(text);
+    free(ptext);
+    as_buf_free(&b64);
+    return st;
+}

@@ -1,0 +1,73 @@
+/*
+ * review.h - the AdmissionReview v1 codec (pure, no I/O): decoding a request
+ * body with bounds and errors that name the field, and encoding a response.
+ *
+ * Decoding keeps a reference to the parsed document; object and oldObject
+ * are borrowed from it and live until as_review_request_free.
+ */
+#ifndef AS_WEBHOOK_REVIEW_H
+#define AS_WEBHOOK_REVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "base/status.h"
+
+/* Largest request body accepted (the API server sends at most about 3 MiB objects). */
+#define AS_REVIEW_MAX_BODY (3u * 1024u * 1024u)
+#define AS_REVIEW_MAX_UID 128
+
+struct as_review_request {
+    json_t *doc;              /* owned: the whole AdmissionReview */
+    const char *uid;          /* borrowed from doc */
+    const char *group;        /* request.kind.group ("" for core) */
+    const char *version;      /* request.kind.version */
+    const char *kind;         /* request.kind.kind */
+    const char *resource;     /* request.resource.resource, or "" */
+    const char *subresource;  /* request.subResource, or "" */
+    const char *namespace;    /* request.namespace, or "" (cluster-scoped) */
+    const char *name;         /* request.name, or "" (generateName on CREATE) */
+    const char *operation;    /* CREATE, UPDATE, DELETE, CONNECT */
+    const char *username;     /* request.userInfo.username, or "" */
+    const json_t *object;     /* request.object, or NULL */
+    const json_t *old_object; /* request.oldObject, or NULL */
+    bool dry_run;
+};
+
+/*
+ * Decodes len bytes. AS_E_LIMIT when len > AS_REVIEW_MAX_BODY; AS_E_PARSE for
+ * invalid JSON ("request body: line L, column C: ..."); AS_E_INVALID_ARG with
+ * "<field>: what is wrong — what to do" for a wrong apiVersion/kind, missing
+ * request.uid, unknown operation, wrong types. On success *out is filled
+ * (free with as_review_request_free); on failure *out is untouched.
+ */
+as_status as_review_decode(const char *body, size_t len, struct as_review_request *out,
+                           struct as_error *err);
+void as_review_request_free(struct as_review_request *r);
+
+/* The response to encode. Everything borrowed. */
+struct as_review_response {
+    const char *uid;
+    bool allowed;
+    int code;                    /* status.code when denied (403), 0 = omit status */
+    const char *message;         /* status.message, or NULL */
+    const char *reason;          /* status.reason, or NULL */
+    const char *const *warnings; /* n_warnings strings */
+    size_t n_warnings;
+    const json_t *patch;             /* RFC 6902 array, or NULL: base64 + patchType JSONPatch */
+    const json_t *audit_annotations; /* object of strings, or NULL */
+};
+
+/*
+ * Appends {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",
+ * "response":{...}} to out. AS_E_LIMIT / AS_E_NOMEM.
+ */
+as_status as_review_encode(const struct as_review_response *resp, struct as_buf *out);
+
+/* Standard base64 (with padding) of len bytes appended to out. */
+as_status as_review_base64(const void *data, size_t len, struct as_buf *out);
+
+#endif
