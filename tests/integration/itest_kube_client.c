@@ -23,6 +23,8 @@
 #include "kube/object.h"
 #include "kube/ops.h"
 
+#include "itest_ns.h"
+
 static char ns[64];
 static struct as_kube_client *kc;
 
@@ -70,16 +72,8 @@ static struct as_kube_client *new_client(void)
 static void suite_setup(void)
 {
     struct as_kube_client *c = new_client();
-    struct as_error err = {0};
-    json_t *obj;
 
-    snprintf(ns, sizeof(ns), "itest-kube-%ld-%ld", (long)getpid(), (long)time(NULL) % 100000);
-    obj = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata",
-                    "name", ns);
-    ck_assert_msg(as_kube_create(c, as_kube_resource_by_kind("v1", "Namespace"), NULL, obj, NULL,
-                                 NULL, &err) == AS_OK,
-                  "%s", err.message);
-    json_decref(obj);
+    itest_ns_create(c, "itest-kube", ns, sizeof(ns));
     as_kube_client_free(c);
 }
 
@@ -87,13 +81,8 @@ static void suite_setup(void)
 static void suite_teardown(void)
 {
     struct as_kube_client *c = new_client();
-    struct as_error err = {0};
-    struct as_kube_delete_options d = {.propagation_policy = "Background",
-                                       .grace_period_seconds = -1};
 
-    if (as_kube_delete(c, as_kube_resource_by_kind("v1", "Namespace"), NULL, ns, &d, NULL, &err) !=
-        AS_OK)
-        fprintf(stderr, "itest_kube_client: could not delete namespace %s: %s\n", ns, err.message);
+    itest_ns_delete(c, "itest_kube_client", ns);
     as_kube_client_free(c);
 }
 

@@ -25,6 +25,8 @@
 #include "base/json.h"
 #include "kube/ops.h"
 
+#include "itest_ns.h"
+
 #define LEASE (as_kube_resource_by_kind("coordination.k8s.io/v1", "Lease"))
 
 static char ns[64];
@@ -57,32 +59,19 @@ static struct as_kube_client *try_client(const char *program, long request_timeo
 static void suite_setup(void)
 {
     struct as_kube_client *c = try_client("itest-leader", 0);
-    struct as_error err = {0};
-    json_t *obj;
 
     ck_assert_ptr_nonnull(c);
-    snprintf(ns, sizeof(ns), "itest-lead-%ld-%ld", (long)getpid(), (long)time(NULL) % 100000);
-    obj = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata",
-                    "name", ns);
-    ck_assert_msg(as_kube_create(c, as_kube_resource_by_kind("v1", "Namespace"), NULL, obj, NULL,
-                                 NULL, &err) == AS_OK,
-                  "%s", err.message);
-    json_decref(obj);
+    itest_ns_create(c, "itest-lead", ns, sizeof(ns));
     as_kube_client_free(c);
 }
 
 static void suite_teardown(void)
 {
     struct as_kube_client *c = try_client("itest-leader", 0);
-    struct as_error err = {0};
-    struct as_kube_delete_options d = {.propagation_policy = "Background",
-                                       .grace_period_seconds = -1};
 
     if (!c)
         return;
-    if (as_kube_delete(c, as_kube_resource_by_kind("v1", "Namespace"), NULL, ns, &d, NULL, &err) !=
-        AS_OK)
-        fprintf(stderr, "itest_leader: could not delete namespace %s: %s\n", ns, err.message);
+    itest_ns_delete(c, "itest_leader", ns);
     as_kube_client_free(c);
 }
 
