@@ -26,7 +26,7 @@
 #include "informer/informer.h"
 #include "kube/ops.h"
 
-#include "itest_ns.h"
+#include "itest_util.h"
 
 #define CM (as_kube_resource_by_kind("v1", "ConfigMap"))
 
@@ -87,21 +87,10 @@ static void teardown(void)
     kc = NULL;
 }
 
-/* POST/DELETE /_local/<what> on the local API server. */
+/* POST/DELETE /_local/<what> on the local API server, with this program's client. */
 static void local_call(const char *method, const char *what, const char *body)
 {
-    struct as_kube_request req = {0};
-    struct as_kube_response resp = {0};
-    struct as_error err = {0};
-    char path[128];
-
-    snprintf(path, sizeof(path), "/_local/%s", what);
-    req.method = method;
-    req.path = path;
-    req.body = body;
-    req.body_len = body ? strlen(body) : 0;
-    ck_assert_msg(as_kube_request(kc, &req, &resp, &err) == AS_OK, "%s", err.message);
-    as_kube_response_free(&resp);
+    itest_local_call(kc, method, what, body);
 }
 
 /* ---- the handler mirror ------------------------------------------------------------------ */

@@ -25,7 +25,7 @@
 #include "base/json.h"
 #include "kube/ops.h"
 
-#include "itest_ns.h"
+#include "itest_util.h"
 
 #define LEASE (as_kube_resource_by_kind("coordination.k8s.io/v1", "Lease"))
 
