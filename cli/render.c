@@ -11,13 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
-
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/yaml.h"
 #include "render_cmd.h"
 #include "render/render.h"
+#include "tls/random.h"
 
 static const char USAGE[] =
     "Usage: appstackctl render -f FILE|- [-o yaml|json] [--api LIST] [--namespace NS]\n"
@@ -187,76 +186,65 @@ static int read_input(const char *path, struct as_buf *b)
     return rc;
 }
 
-/* One random value of length bytes in encoding; caller frees. NULL on failure. */
-static char *random_value(int64_t length, const char *encoding)
+/* vals[key] = a fresh random value for spec (generate) or the placeholder. */
+static as_status secret_value(json_t *vals, const char *key, const json_t *spec, bool generate,
+                              struct as_error *err)
 {
-    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    unsigned char raw[256];
-    char *out;
-    size_t n = length > 0 && length <= 128 ? (size_t)length : 32;
+    char *v = NULL;
+    as_status st;
 
-    out = malloc(4 * n + 8);
-    if (!out)
-        return NULL;
-    if (strcmp(encoding, "alphanumeric") == 0) {
-        size_t i = 0;
-        while (i < n) {
-            unsigned char byte;
-            if (RAND_bytes(&byte, 1) != 1)
-                goto fail;
-            if (byte < 248) /* 248 = 4 * 62: no modulo bias */
-                out[i++] = alnum[byte % 62];
-        }
-        out[n] = '\0';
-        return out;
+    if (generate)
+        st = as_random_value(json_integer_value(json_object_get(spec, "length")),
+                             json_string_value(json_object_get(spec, "encoding")), &v, err);
+    else if ((v = strdup(AS_CLI_RENDER_PLACEHOLDER)) != NULL)
+        st = AS_OK;
+    else
+        st = as_error_set(err, AS_E_NOMEM, "out of memory");
+    if (st == AS_OK && json_object_set_new(vals, key, json_string(v)) != 0)
+        st = as_error_set(err, AS_E_NOMEM, "out of memory");
+    if (v) {
+        as_memwipe(v, strlen(v));
+        free(v);
     }
-    if (RAND_bytes(raw, (int)n) != 1)
-        goto fail;
-    if (strcmp(encoding, "base64") == 0) {
-        static const char b64[] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        size_t o = 0;
-        for (size_t i = 0; i < n; i += 3) {
-            unsigned v = (unsigned)raw[i] << 16 | (i + 1 < n ? raw[i + 1] : 0u) << 8 |
-                         (i + 2 < n ? raw[i + 2] : 0u);
-            out[o++] = b64[v >> 18 & 63];
-            out[o++] = b64[v >> 12 & 63];
-            out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-            out[o++] = i + 2 < n ? b64[v & 63] : '=';
-        }
-        out[o] = '\0';
-    } else {
-        for (size_t i = 0; i < n; i++)
-            snprintf(out + 2 * i, 3, "%02x", raw[i]);
-    }
-    OPENSSL_cleanse(raw, sizeof raw);
-    return out;
-fail:
-    free(out);
-    return NULL;
+    return st;
 }
 
-/* Builds the secret facts from what the spec needs (new object). */
-static json_t *secret_facts(const json_t *needed, bool generate)
+/*
+ * Builds the secret facts from what the spec needs: fresh random values
+ * (generate) or the placeholder. On success *out is a new object; on failure
+ * err names the secret and key.
+ */
+static as_status secret_facts(const json_t *needed, bool generate, json_t **out,
+                              struct as_error *err)
 {
-    json_t *facts = json_object(), *keys, *spec;
+    json_t *facts = json_object(), *keys, *spec, *vals;
     const char *secret, *key;
+    as_status st = facts ? AS_OK : as_error_set(err, AS_E_NOMEM, "out of memory");
 
     json_object_foreach((json_t *)needed, secret, keys)
     {
-        json_t *vals = json_object();
+        if (st != AS_OK)
+            break;
+        vals = json_object();
+        if (json_object_set_new(facts, secret, vals) != 0) {
+            st = as_error_set(err, AS_E_NOMEM, "out of memory");
+            break;
+        }
         json_object_foreach(keys, key, spec)
         {
-            char *v = generate ? random_value(json_integer_value(json_object_get(spec, "length")),
-                                              json_string_value(json_object_get(spec, "encoding")))
-                               : strdup(AS_CLI_RENDER_PLACEHOLDER);
-            if (v)
-                json_object_set_new(vals, key, json_string(v));
-            free(v);
+            st = secret_value(vals, key, spec, generate, err);
+            if (st != AS_OK) {
+                as_error_prefix(err, "secret %s, key %s", secret, key);
+                break;
+            }
         }
-        json_object_set_new(facts, secret, vals);
     }
-    return facts;
+    if (st != AS_OK) {
+        json_decref(facts);
+        return st;
+    }
+    *out = facts;
+    return AS_OK;
 }
 
 /* Renders one AppStack document into items; prints errors. Returns 0 or 1 (or 2 on NOMEM). */
@@ -265,13 +253,18 @@ static int render_one(const json_t *doc, const struct opts *o, json_t *items, co
     struct as_field_errors errs;
     struct as_render_facts facts = {.namespace = o->ns, .apis = o->apis};
     json_t *needed = NULL, *objs = NULL, *secrets = NULL;
+    struct as_error err;
     as_status st;
     int rc = 0;
 
     as_field_errors_init(&errs);
     st = as_render_needed_secrets(doc, &needed, &errs);
+    if (st == AS_OK && secret_facts(needed, o->generate, &secrets, &err) != AS_OK) {
+        fprintf(stderr, "appstackctl render: %s%s\n", prefix, err.message);
+        rc = 2;
+        goto done;
+    }
     if (st == AS_OK) {
-        secrets = secret_facts(needed, o->generate);
         facts.secrets = secrets;
         st = as_render(doc, &facts, &objs, &errs);
     }
@@ -287,6 +280,7 @@ static int render_one(const json_t *doc, const struct opts *o, json_t *items, co
         fprintf(stderr, "appstackctl render: %s\n", as_status_message(st));
         rc = 2;
     }
+done:
     as_field_errors_free(&errs);
     json_decref(needed);
     json_decref(objs);

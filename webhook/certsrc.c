@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "certs.h"
 #include "kube/b64.h"
 #include "kube/ops.h"
 #include "kube/resource.h"
 #include "review.h"
+#include "tls/certs.h"
 
 #define CA_LIFETIME_FACTOR 10
 #define PEM_MAX (256 * 1024)

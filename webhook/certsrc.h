@@ -16,8 +16,8 @@
 
 #include "base/buf.h"
 #include "base/status.h"
-#include "certs.h"
 #include "kube/client.h"
+#include "tls/certs.h"
 
 struct as_certsrc_options {
     const char *secret_ns, *secret_name;

@@ -19,13 +19,13 @@
 #include "base/metrics.h"
 #include "base/yaml.h"
 #include "appstack.h"
-#include "certs.h"
 #include "certsrc.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
 #include "policywatch.h"
 #include "routes.h"
 #include "server.h"
+#include "tls/certs.h"
 #include "tlsstore.h"
 
 struct opts {

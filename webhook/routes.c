@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "certs.h"
+#include "tls/certs.h"
 
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_JSON "application/json"

@@ -16,7 +16,7 @@
 #include <openssl/pem.h>
 
 #include "base/buf.h"
-#include "certs.h"
+#include "tls/certs.h"
 
 #define MAX_FILE (1024 * 1024)
 

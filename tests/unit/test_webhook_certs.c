@@ -1,4 +1,4 @@
-/* test_webhook_certs.c - unit tests for webhook/certs and webhook/tlsstore: CA and serving
+/* test_webhook_certs.c - unit tests for lib/tls/certs and webhook/tlsstore: CA and serving
  * certificate (chain, SANs, validity, key usage), PEM round trip, the rotation decision, and
  * the swappable serving certificate. */
 #include <check.h>
@@ -7,10 +7,10 @@
 
 #include <openssl/x509v3.h>
 
-#include "../../webhook/certs.h"
 #include "../../webhook/certsrc.h"
 #include "../../webhook/routes.h"
 #include "../../webhook/tlsstore.h"
+#include "tls/certs.h"
 
 #define NOW 1800000000LL /* 2027-01-15 */
 

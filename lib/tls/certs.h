@@ -1,13 +1,15 @@
 /*
- * certs.h - certificate material for the webhook (OpenSSL): a self-signed CA,
- * a serving certificate it signs (DNS and IP SANs), PEM encoding/decoding,
- * and the pure rotation decision. No files, no API server: certsrc.c keeps
- * the material in a Secret and injects the CA bundle.
+ * tls/certs.h - certificate material (OpenSSL): a self-signed CA, a serving
+ * certificate it signs (DNS and IP SANs), PEM encoding/decoding, and the pure
+ * rotation decision. Used by the webhook's serving certificate
+ * (webhook/certsrc.c keeps it in a Secret and injects the CA bundle) and the
+ * operator's self-signed stack certificates (operator/selfsigned.c). No
+ * files, no API server.
  *
  * Keys are ECDSA P-256. Times are Unix seconds passed by the caller.
  */
-#ifndef AS_WEBHOOK_CERTS_H
-#define AS_WEBHOOK_CERTS_H
+#ifndef AS_TLS_CERTS_H
+#define AS_TLS_CERTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +20,9 @@
 
 #include "base/buf.h"
 #include "base/status.h"
+
+/* The longest subject CN X.509 allows (ub-common-name). */
+#define AS_CERT_CN_MAX 64
 
 /* A key pair and its certificate (both owned). */
 struct as_cert {
@@ -33,9 +38,11 @@ as_status as_cert_make_ca(const char *cn, int64_t now, int64_t validity, struct 
 
 /*
  * Creates a serving certificate signed by ca with the given SANs: entries that
- * parse as IPv4/IPv6 addresses become IP SANs, others DNS SANs; the first is
- * also the CN. Extended key usage serverAuth. Valid [now - 5 min, now + validity)
- * but never past the CA's notAfter.
+ * parse as IPv4/IPv6 addresses become IP SANs, others DNS SANs; the first
+ * one of at most AS_CERT_CN_MAX bytes is also the CN (none fits: an empty
+ * subject and a critical SAN extension, RFC 5280 4.2.1.6). Extended key
+ * usage serverAuth. Valid [now - 5 min, now + validity) but never past the
+ * CA's notAfter.
  */
 as_status as_cert_make_serving(const struct as_cert *ca, const char *const *sans, size_t n_sans,
                                int64_t now, int64_t validity, struct as_cert *out,

@@ -1,8 +1,8 @@
 /*
- * certs.c - CA and serving certificate creation, PEM codec and the rotation
- * decision of certs.h (OpenSSL 3).
+ * tls/certs.c - CA and serving certificate creation, PEM codec and the
+ * rotation decision of certs.h (OpenSSL 3).
  */
-#include "certs.h"
+#include "tls/certs.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -61,7 +61,7 @@ static bool add_ext(X509 *x, X509 *issuer, int nid, const char *value)
     return ok;
 }
 
-/* A new certificate skeleton: version 3, serial, validity, subject CN. */
+/* A new certificate skeleton: version 3, serial, validity, subject CN (none when cn is NULL). */
 static X509 *new_cert(const char *cn, EVP_PKEY *key, int64_t nb, int64_t na)
 {
     X509 *x = X509_new();
@@ -70,8 +70,8 @@ static X509 *new_cert(const char *cn, EVP_PKEY *key, int64_t nb, int64_t na)
     if (x == NULL || X509_set_version(x, 2) != 1 || !set_serial(x) ||
         ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb) == NULL ||
         ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na) == NULL ||
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
-                                   0) != 1 ||
+        (cn != NULL && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                                  (const unsigned char *)cn, -1, -1, 0) != 1) ||
         X509_set_pubkey(x, key) != 1) {
         X509_free(x);
         return NULL;
@@ -92,7 +92,8 @@ as_status as_cert_make_ca(const char *cn, int64_t now, int64_t validity, struct 
     X509 *x = NULL;
 
     if (validity <= 0)
-        return as_error_set(err, AS_E_INVALID_ARG, "--cert-validity: must be positive");
+        return as_error_set(err, AS_E_INVALID_ARG,
+                            "CA certificate: the validity must be positive seconds");
     key = new_key();
     if (key != NULL)
         x = new_cert(cn, key, now - backdate(validity), now + validity);
@@ -104,17 +105,26 @@ as_status as_cert_make_ca(const char *cn, int64_t now, int64_t validity, struct 
         X509_free(x);
         EVP_PKEY_free(key);
         ERR_clear_error();
-        return as_error_set(err, AS_E_TLS, "creating the webhook CA failed (OpenSSL)");
+        return as_error_set(err, AS_E_TLS, "creating the CA certificate failed (OpenSSL)");
     }
     out->key = key;
     out->cert = x;
     return AS_OK;
 }
 
-/* Builds "DNS:a,IP:1.2.3.4,..." into b. */
-static as_status san_text(const char *const *sans, size_t n, struct as_buf *b)
+/* The subject CN of a serving certificate: the first SAN that fits a CN (64 bytes), or NULL. */
+static const char *serving_cn(const char *const *sans, size_t n)
 {
-    as_status st = AS_OK;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(sans[i]) <= AS_CERT_CN_MAX)
+            return sans[i];
+    return NULL;
+}
+
+/* Builds "DNS:a,IP:1.2.3.4,..." into b ("critical," first when the subject is empty). */
+static as_status san_text(const char *const *sans, size_t n, bool critical, struct as_buf *b)
+{
+    as_status st = critical ? as_buf_append_str(b, "critical,") : AS_OK;
     unsigned char addr[16];
 
     for (size_t i = 0; i < n && st == AS_OK; i++) {
@@ -133,14 +143,16 @@ as_status as_cert_make_serving(const struct as_cert *ca, const char *const *sans
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
     struct as_buf san;
+    const char *cn;
     int64_t na = now + validity, ca_na;
     as_status st;
 
     if (n_sans == 0 || validity <= 0)
         return as_error_set(err, AS_E_INVALID_ARG,
                             "serving certificate: needs at least one SAN and a positive validity");
+    cn = serving_cn(sans, n_sans);
     as_buf_init(&san, 16 * 1024);
-    st = san_text(sans, n_sans, &san);
+    st = san_text(sans, n_sans, cn == NULL, &san);
     if (st != AS_OK) {
         as_buf_free(&san);
         return as_error_set(err, AS_E_INVALID_ARG, "serving certificate: invalid SAN list");
@@ -150,7 +162,7 @@ as_status as_cert_make_serving(const struct as_cert *ca, const char *const *sans
         na = ca_na;
     key = new_key();
     if (key != NULL)
-        x = new_cert(sans[0], key, now - backdate(validity), na);
+        x = new_cert(cn, key, now - backdate(validity), na);
     if (x == NULL || X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) != 1 ||
         !add_ext(x, ca->cert, NID_basic_constraints, "critical,CA:FALSE") ||
         !add_ext(x, ca->cert, NID_key_usage, "critical,digitalSignature,keyEncipherment") ||
