@@ -408,6 +408,8 @@ void as_informer_stop(struct as_informer *inf)
 {
     bool running;
 
+    if (!inf)
+        return;
     pthread_mutex_lock(&inf->lock);
     running = inf->running;
     atomic_store(&inf->stop, true);

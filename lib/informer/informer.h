@@ -86,7 +86,7 @@ as_status as_informer_new(const struct as_informer_options *opts,
 /* Starts (or resumes) the informer thread. AS_E_INVALID_ARG when already running. */
 as_status as_informer_start(struct as_informer *inf, struct as_error *err);
 
-/* Stops the thread and waits for it; the cache is kept. No-op when stopped. */
+/* Stops the thread and waits for it; the cache is kept. No-op when stopped or NULL. */
 void as_informer_stop(struct as_informer *inf);
 
 /* Stops when running, then frees everything. */

@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 
+#include "base/buf.h"
 #include "kube/b64.h"
 
 /* Value of one base64 character, or -1. */
@@ -62,6 +63,7 @@ as_status as_kube_b64_decode(const char *in, size_t len, char **out, size_t *out
 bad_end:
     i = len;
 bad:
+    as_memwipe(buf, n); /* the bytes decoded so far may be secret */
     free(buf);
     *bad_offset = i;
     return AS_E_PARSE;

@@ -199,10 +199,11 @@ as_status as_kube_client_new(struct as_kube_config *cfg, const struct as_kube_cl
     pthread_mutex_init(&c->lock, NULL);
     pthread_key_create(&c->key, slot_destroy);
     as_kube_rate_init(&c->rate, c->opts.qps, c->opts.burst);
-    snprintf(ua, sizeof(ua), "%s/%s (linux/" AS_ARCH ") appstack",
+    snprintf(ua, sizeof(ua), "%s/%s (linux/" AS_ARCH ") appstack%s%.128s",
              c->opts.program ? c->opts.program : "appstack",
-             c->opts.version ? c->opts.version : AS_VERSION);
-    c->opts.program = c->opts.version = NULL;
+             c->opts.version ? c->opts.version : AS_VERSION, c->opts.user_agent_comment ? " " : "",
+             c->opts.user_agent_comment ? c->opts.user_agent_comment : "");
+    c->opts.program = c->opts.version = c->opts.user_agent_comment = NULL;
     if (!(c->user_agent = strdup(ua))) {
         st = as_error_set(err, AS_E_NOMEM, "out of memory");
         goto fail;

@@ -52,18 +52,26 @@
 #define AS_KUBE_DEFAULT_MAX_RESPONSE (64u * 1024u * 1024u)
 
 struct as_kube_client_options {
-    const char *program;          /* User-Agent program name, e.g. "appstack-operator" */
-    const char *version;          /* NULL = AS_VERSION */
-    long connect_timeout_ms;      /* 0 = 10000 */
-    long request_timeout_ms;      /* 0 = 60000; not applied to watches */
-    long watch_idle_seconds;      /* 0 = 330 (> the server's 5 min watch timeout + slack) */
-    size_t max_response_bytes;    /* 0 = AS_KUBE_DEFAULT_MAX_RESPONSE */
-    double qps;                   /* client-side rate limit; <= 0 = off (the default) */
-    int burst;                    /* bucket size when qps > 0; < 1 = 1 */
-    int max_attempts;             /* tries for a retriable request; 0 = 3; 1 = no retries */
-    long retry_base_ms;           /* first backoff; 0 = 100 */
-    long retry_max_ms;            /* backoff cap; 0 = 5000 */
-    long retry_after_max_seconds; /* cap on honoured Retry-After; 0 = 10 */
+    const char *program;            /* User-Agent program name, e.g. "appstack-operator" */
+    const char *version;            /* NULL = AS_VERSION */
+    long connect_timeout_ms;        /* 0 = 10000 */
+    long request_timeout_ms;        /* 0 = 60000; not applied to watches */
+    long watch_idle_seconds;        /* 0 = 330 (> the server's 5 min watch timeout + slack) */
+    size_t max_response_bytes;      /* 0 = AS_KUBE_DEFAULT_MAX_RESPONSE */
+    double qps;                     /* client-side rate limit; <= 0 = off (the default) */
+    int burst;                      /* bucket size when qps > 0; < 1 = 1 */
+    int max_attempts;               /* tries for a retriable request; 0 = 3; 1 = no retries */
+    long retry_base_ms;             /* first backoff; 0 = 100 */
+    long retry_max_ms;              /* backoff cap; 0 = 5000 */
+    long retry_after_max_seconds;   /* cap on honoured Retry-After; 0 = 10 */
+    const char *user_agent_comment; /* appended to the User-Agent (e.g. an identity), or NULL */
+    /*
+     * Called after every HTTP attempt (retries included) with the method, whether it
+     * was a watch, and the HTTP code (0 = no response). From the requesting thread;
+     * must be quick and thread-safe (metrics). NULL = none.
+     */
+    void (*on_response)(const char *method, bool watch, long http_code, void *ctx);
+    void *on_response_ctx;
 };
 
 struct as_kube_client;

@@ -289,6 +289,9 @@ static as_status attempt(struct xfer *x, CURLcode *rc, struct as_error *err)
         long connects = 0;
         *rc = curl_easy_perform(x->easy);
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->resp->http_code);
+        if (x->c->opts.on_response != NULL)
+            x->c->opts.on_response(x->req->method, x->req->watch, x->resp->http_code,
+                                   x->c->opts.on_response_ctx);
         if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK)
             atomic_fetch_add(&x->c->connects, (unsigned long)connects);
         x->resp->retry_after_seconds = x->retry_after;
