@@ -15,7 +15,9 @@ static const char help_text[] =
     "\n"
     "SYNOPSIS\n"
     "    appstack-operator [--kubeconfig FILE] [--context NAME] [--namespace NS]\n"
-    "                      [--leader-elect] [--workers N] [--metrics-bind-address ADDR]\n"
+    "                      [--leader-elect [--leader-election-namespace NS]\n"
+    "                      [--leader-election-id NAME]] [--workers N] [--sync-period D]\n"
+    "                      [--metrics-bind-address ADDR]\n"
     "                      [--health-probe-bind-address ADDR] [--log-level LEVEL]\n"
     "                      [--log-format FORMAT]\n"
     "    appstack-operator --help | --version\n"
@@ -40,6 +42,14 @@ static const char help_text[] =
     "    --leader-elect[=true|false]\n"
     "        Elect one active replica through a coordination.k8s.io Lease, so that\n"
     "        several replicas never write at once. Default: false.\n"
+    "    --leader-election-namespace NS\n"
+    "        Namespace of the Lease. Default: $POD_NAMESPACE, else appstack-system.\n"
+    "    --leader-election-id NAME\n"
+    "        Name of the Lease. Default: appstack-operator.\n"
+    "    --sync-period DURATION\n"
+    "        How often every stack is reconciled again although nothing changed\n"
+    "        (90s, 10m, 10h, 1d). Such a pass writes nothing when the cluster\n"
+    "        already matches. Default: 10h.\n"
     "    --workers N\n"
     "        Stacks reconciled in parallel, 1 to 64. Default: 2.\n"
     "    --metrics-bind-address ADDR\n"
@@ -91,6 +101,8 @@ void as_op_options_defaults(struct as_op_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->workers = AS_OP_WORKERS_DEFAULT;
+    o->lease_name = "appstack-operator";
+    o->sync_period_s = AS_OP_SYNC_PERIOD_DEFAULT;
     o->metrics_addr = ":8080";
     o->health_addr = ":8081";
     o->log_level = AS_LOG_INFO;
@@ -125,6 +137,35 @@ bad:
                         flag, addr);
 }
 
+as_status as_op_parse_duration(const char *flag, const char *v, long *out, struct as_error *err)
+{
+    char *end = NULL;
+    long n, mul = 1;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno == 0 && end != v && n > 0) {
+        if (*end == 's' || *end == '\0')
+            mul = 1;
+        else if (*end == 'm')
+            mul = 60;
+        else if (*end == 'h')
+            mul = 3600;
+        else if (*end == 'd')
+            mul = 86400;
+        else
+            mul = 0;
+        if (mul > 0 && (*end == '\0' || end[1] == '\0') && n <= 30L * 86400L / mul) {
+            *out = n * mul;
+            return AS_OK;
+        }
+    }
+    return as_error_set(err, AS_E_INVALID_ARG,
+                        "%s: \"%s\" is not a duration — use a number with s, m, h or d "
+                        "(e.g. 90s, 10m, 10h), from 1s to 30d",
+                        flag, v);
+}
+
 static as_status parse_workers(const char *v, int *out, struct as_error *err)
 {
     char *end;
@@ -157,7 +198,8 @@ static as_status parse_bool(const char *flag, const char *v, bool *out, struct a
 }
 
 /* A DNS label (RFC 1123), as namespace names are. */
-static as_status parse_namespace(const char *v, const char **out, struct as_error *err)
+static as_status parse_namespace(const char *flag, const char *v, const char **out,
+                                 struct as_error *err)
 {
     size_t n = strlen(v);
 
@@ -169,11 +211,12 @@ static as_status parse_namespace(const char *v, const char **out, struct as_erro
             n = 0;
     }
     if (n == 0 || n > 63)
-        return as_error_set(err, AS_E_INVALID_ARG,
-                            "--namespace: \"%s\" is not a namespace name — use lower-case "
-                            "letters, digits and '-', at most 63 characters (omit the flag to "
-                            "watch all namespaces)",
-                            v);
+        return as_error_set(
+            err, AS_E_INVALID_ARG,
+            "%s: \"%s\" is not a namespace name — use lower-case "
+            "letters, digits and '-', at most 63 characters%s",
+            flag, v,
+            strcmp(flag, "--namespace") == 0 ? " (omit the flag to watch all namespaces)" : "");
     *out = v;
     return AS_OK;
 }
@@ -183,6 +226,9 @@ enum flag_id {
     F_CONTEXT,
     F_NAMESPACE,
     F_LEADER,
+    F_LEASE_NS,
+    F_LEASE_NAME,
+    F_SYNC,
     F_WORKERS,
     F_METRICS,
     F_HEALTH,
@@ -201,6 +247,9 @@ static const struct {
     {"--context", F_CONTEXT, true},
     {"--namespace", F_NAMESPACE, true},
     {"--leader-elect", F_LEADER, false},
+    {"--leader-election-namespace", F_LEASE_NS, true},
+    {"--leader-election-id", F_LEASE_NAME, true},
+    {"--sync-period", F_SYNC, true},
     {"--workers", F_WORKERS, true},
     {"--metrics-bind-address", F_METRICS, true},
     {"--health-probe-bind-address", F_HEALTH, true},
@@ -227,13 +276,26 @@ static as_status apply(struct as_op_options *o, enum flag_id id, const char *nam
             o->context = v;
         return AS_OK;
     case F_NAMESPACE:
-        return parse_namespace(v, &o->ns, err);
+        return parse_namespace(name, v, &o->ns, err);
     case F_LEADER:
         if (!v) {
             o->leader_elect = true;
             return AS_OK;
         }
         return parse_bool(name, v, &o->leader_elect, err);
+    case F_LEASE_NS:
+        return parse_namespace(name, v, &o->lease_ns, err);
+    case F_LEASE_NAME:
+        if (v[0] == '\0' || strlen(v) > 253 ||
+            strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(v))
+            return as_error_set(err, AS_E_INVALID_ARG,
+                                "%s: \"%s\" is not a valid Lease name — use lower-case letters, "
+                                "digits, '-' and '.'",
+                                name, v);
+        o->lease_name = v;
+        return AS_OK;
+    case F_SYNC:
+        return as_op_parse_duration(name, v, &o->sync_period_s, err);
     case F_WORKERS:
         return parse_workers(v, &o->workers, err);
     case F_METRICS:

@@ -15,6 +15,7 @@
 #define AS_OP_WORKERS_MIN 1
 #define AS_OP_WORKERS_MAX 64
 #define AS_OP_WORKERS_DEFAULT 2
+#define AS_OP_SYNC_PERIOD_DEFAULT (10L * 3600L)
 
 struct as_op_options {
     const char *kubeconfig; /* --kubeconfig; borrowed from argv; NULL = $KUBECONFIG, ~/.kube/config
@@ -22,6 +23,10 @@ struct as_op_options {
     const char *context;    /* --context; NULL = the kubeconfig's current-context */
     const char *ns;         /* --namespace; NULL = all namespaces */
     bool leader_elect;      /* --leader-elect[=true|false]; default false */
+    const char *lease_ns;   /* --leader-election-namespace; NULL = $POD_NAMESPACE (main.c)
+                               or "appstack-system" */
+    const char *lease_name; /* --leader-election-id; default "appstack-operator" */
+    long sync_period_s;     /* --sync-period DURATION; default 10h (as controller-runtime) */
     int workers;            /* --workers N, 1..64; default 2 */
     const char *metrics_addr;      /* --metrics-bind-address; default ":8080"; "0" = off */
     const char *health_addr;       /* --health-probe-bind-address; default ":8081"; "0" = off */
@@ -49,6 +54,9 @@ as_status as_op_options_parse(int argc, char **argv, struct as_op_options *out,
  * "[IPV6]:PORT" with PORT 1..65535. flag names the option in the message.
  */
 as_status as_op_check_bind_address(const char *flag, const char *addr, struct as_error *err);
+
+/* "90s", "10m", "10h", "1d" or plain seconds -> seconds (1 s .. 30 d). Pure. */
+as_status as_op_parse_duration(const char *flag, const char *v, long *out, struct as_error *err);
 
 /* The --help text (a manual page: SYNOPSIS ... EXAMPLES). Static, borrowed. */
 const char *as_op_options_help(void);

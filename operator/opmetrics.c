@@ -1,0 +1,70 @@
+/*
+ * opmetrics.c - registers the operator's metric families (opmetrics.h).
+ */
+#include "opmetrics.h"
+
+#include <stdio.h>
+
+as_status as_op_metrics_init(struct as_metrics *reg, struct as_op_metrics *out)
+{
+    static const char *const result[] = {"result"};
+    static const char *const verb_code[] = {"verb", "code"};
+    static const char *const verb_kind[] = {"verb", "kind"};
+    static const char *const build[] = {"version", "commit"};
+    const char *build_values[] = {AS_VERSION, AS_GIT_COMMIT};
+    as_status st;
+
+    out->reg = reg;
+    st = as_metrics_counter_new(reg, "appstack_operator_reconcile_total",
+                                "Reconciles by result (success, requeue, error, invalid).", result,
+                                1, &out->reconciles);
+    if (st == AS_OK)
+        st = as_metrics_histogram_new(reg, "appstack_operator_reconcile_duration_seconds",
+                                      "Time of one reconcile of one AppStack.", NULL, 0,
+                                      as_metrics_latency_buckets, as_metrics_latency_buckets_n,
+                                      &out->duration);
+    if (st == AS_OK)
+        st = as_metrics_gauge_new(reg, "appstack_operator_workqueue_depth",
+                                  "AppStacks waiting in the work queue (ready now).", NULL, 0,
+                                  &out->depth);
+    if (st == AS_OK)
+        st = as_metrics_histogram_new(reg, "appstack_operator_workqueue_queue_duration_seconds",
+                                      "Time an AppStack waited in the queue before a worker took "
+                                      "it.",
+                                      NULL, 0, as_metrics_latency_buckets,
+                                      as_metrics_latency_buckets_n, &out->queue_latency);
+    if (st == AS_OK)
+        st = as_metrics_counter_new(reg, "appstack_operator_api_requests_total",
+                                    "Requests to the API server by verb (HTTP method, WATCH) and "
+                                    "HTTP code (0: no response).",
+                                    verb_code, 2, &out->requests);
+    if (st == AS_OK)
+        st = as_metrics_gauge_new(reg, "appstack_operator_leader",
+                                  "1 while this replica is the leader (always 1 without "
+                                  "--leader-elect).",
+                                  NULL, 0, &out->leader);
+    if (st == AS_OK)
+        st = as_metrics_counter_new(reg, "appstack_operator_child_writes_total",
+                                    "Writes to child objects by verb (apply, create, delete) and "
+                                    "kind.",
+                                    verb_kind, 2, &out->writes);
+    if (st == AS_OK)
+        st = as_metrics_gauge_new(reg, "appstack_operator_build_info",
+                                  "Version and git commit of this binary (always 1).", build, 2,
+                                  &out->build);
+    if (st == AS_OK)
+        as_metrics_gauge_set(out->build, build_values, 1);
+    return st;
+}
+
+void as_op_metrics_on_response(const char *method, bool watch, long http_code, void *ctx)
+{
+    struct as_op_metrics *m = ctx;
+    char code[16];
+    const char *labels[2] = {watch ? "WATCH" : method, code};
+
+    if (m == NULL || m->requests == NULL)
+        return;
+    snprintf(code, sizeof(code), "%ld", http_code);
+    as_metrics_counter_add(m->requests, labels, 1);
+}

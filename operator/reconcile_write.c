@@ -1,0 +1,241 @@
+/*
+ * reconcile_write.c - the writes of a pass: server-side apply of the
+ * children that differ from the cache, create-only for generated Secrets and
+ * the self-signed TLS Secret (never overwritten by a stale cache), delete of
+ * pruned children with a uid precondition, and the Events that report them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "base/log.h"
+#include "diff.h"
+#include "kube/ops.h"
+#include "prune.h"
+#include "reconcile_int.h"
+
+json_t *as_op_live(struct as_op_rt *rt, const char *api_version, const char *kind, const char *ns,
+                   const char *name)
+{
+    int i = as_op_kind_index(api_version, kind);
+    struct as_informer *inf = i < 0 ? NULL : as_op_child_informer(rt, (size_t)i);
+
+    return inf == NULL || name == NULL ? NULL : as_informer_get(inf, ns, name);
+}
+
+void as_op_emit(struct as_op_pass *p, enum as_op_event_what what, const json_t *child,
+                const char *detail)
+{
+    const struct as_kube_resource *res = as_kube_resource_by_kind("v1", "Event");
+    struct as_error err = {0};
+    json_t *ev = NULL, *existing = NULL, *patch = NULL;
+    const char *name;
+    as_status st =
+        as_op_event_for(p->stack, what, child, detail, p->rt->identity, p->now, &ev, &err);
+
+    if (st != AS_OK)
+        goto out;
+    st = as_kube_create(p->rt->client, res, p->ns, ev, NULL, NULL, &err);
+    if (st == AS_E_API_ALREADY_EXISTS) {
+        /* the same event again: count it on the existing one */
+        name = json_string_value(as_json_path(ev, "metadata.name"));
+        st = as_kube_get(p->rt->client, res, p->ns, name, &existing, &err);
+        if (st == AS_OK && (patch = as_op_event_repeat_patch(existing, p->now)) != NULL)
+            st = as_kube_patch(p->rt->client, res, p->ns, name, AS_KUBE_PATCH_MERGE, patch, NULL,
+                               NULL, &err);
+    }
+out:
+    if (st != AS_OK)
+        as_log_debug("recording an event failed", "stack", p->name, "error", err.message, NULL);
+    json_decref(patch);
+    json_decref(existing);
+    json_decref(ev);
+}
+
+/* True for failures that a later attempt may not repeat (network, overload, races). */
+static bool transient(as_status st)
+{
+    return st == AS_E_NETWORK || st == AS_E_TIMEOUT || st == AS_E_API_INTERNAL ||
+           st == AS_E_API_SERVER_TIMEOUT || st == AS_E_API_UNAVAILABLE ||
+           st == AS_E_API_TOO_MANY_REQUESTS || st == AS_E_API_CONFLICT ||
+           st == AS_E_API_ALREADY_EXISTS || st == AS_E_API_NOT_FOUND || st == AS_E_API_OTHER;
+}
+
+static void count_write(struct as_op_pass *p, const char *verb, const char *kind)
+{
+    const char *labels[2] = {verb, kind};
+
+    as_metrics_counter_add(p->rt->m->writes, labels, 1);
+}
+
+/* Notes a failed write: retry when transient, else a refusal a human must look at. */
+static void write_failed(struct as_op_pass *p, const json_t *obj, as_status st,
+                         const struct as_error *err)
+{
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    const char *name = json_string_value(as_json_path(obj, "metadata.name"));
+
+    as_log_warn("writing a child failed", "stack", p->name, "namespace", p->ns, "kind", kind,
+                "name", name, "error", err->message, NULL);
+    p->retry = true;
+    if (transient(st))
+        return;
+    if (p->apply_error[0] == '\0')
+        snprintf(p->apply_error, sizeof(p->apply_error), "%s %s: %.900s", kind ? kind : "?",
+                 name ? name : "?", err->message);
+    as_op_emit(p, AS_OP_EV_APPLY_FAILED, obj, err->message);
+}
+
+/*
+ * A Job's pod template is immutable: when the API server refuses an apply
+ * to a Job as Invalid, the old Job is deleted (its pods with it) and the next
+ * pass creates the new one.
+ */
+static bool replace_job(struct as_op_pass *p, const json_t *obj, const json_t *live, as_status st)
+{
+    const struct as_kube_resource *res = as_kube_resource_of(obj);
+    struct as_kube_delete_options d = {.propagation_policy = "Background",
+                                       .grace_period_seconds = -1};
+    struct as_error err = {0};
+
+    if (st != AS_E_API_INVALID || live == NULL || res == NULL ||
+        strcmp(json_string_value(json_object_get(obj, "kind")), "Job") != 0)
+        return false;
+    d.precondition_uid = json_string_value(as_json_path(live, "metadata.uid"));
+    st = as_kube_delete(p->rt->client, res, p->ns,
+                        json_string_value(as_json_path(obj, "metadata.name")), &d, NULL, &err);
+    if (st != AS_OK && st != AS_E_API_NOT_FOUND)
+        return false;
+    count_write(p, "delete", "Job");
+    p->applied++;
+    p->retry = true; /* created again on the next pass */
+    return true;
+}
+
+/* Creates obj (must not exist); AlreadyExists means the cache lags: retry later. */
+static void create_once(struct as_op_pass *p, const json_t *obj)
+{
+    struct as_kube_write_options wo = {.field_manager = AS_OP_FIELD_MANAGER};
+    struct as_error err = {0};
+    as_status st =
+        as_kube_create(p->rt->client, as_kube_resource_of(obj), p->ns, obj, &wo, NULL, &err);
+
+    if (st != AS_OK) {
+        write_failed(p, obj, st, &err);
+        return;
+    }
+    count_write(p, "create", json_string_value(json_object_get(obj, "kind")));
+    p->applied++;
+    as_op_emit(p, AS_OP_EV_CREATED, obj, NULL);
+}
+
+/* Server-side applies obj (force, one field manager). */
+static void apply_one(struct as_op_pass *p, const json_t *obj, const json_t *live,
+                      const char *where)
+{
+    struct as_kube_write_options wo = {.field_manager = AS_OP_FIELD_MANAGER, .force = true};
+    struct as_error err = {0};
+    as_status st =
+        as_kube_apply(p->rt->client, as_kube_resource_of(obj), p->ns, obj, &wo, NULL, &err);
+
+    if (st != AS_OK) {
+        if (!replace_job(p, obj, live, st))
+            write_failed(p, obj, st, &err);
+        return;
+    }
+    count_write(p, "apply", json_string_value(json_object_get(obj, "kind")));
+    p->applied++;
+    as_log_info(live ? "updated child" : "created child", "stack", p->name, "namespace", p->ns,
+                "kind", json_string_value(json_object_get(obj, "kind")), "name",
+                json_string_value(as_json_path(obj, "metadata.name")), "difference",
+                live ? where : "absent", NULL);
+    as_op_emit(p, live ? AS_OP_EV_UPDATED : AS_OP_EV_CREATED, obj, live ? where : NULL);
+}
+
+/* One desired object: compare with the cache, write when it differs. */
+static void write_one(struct as_op_pass *p, json_t *obj, const struct as_op_gathered *g)
+{
+    const char *api = json_string_value(json_object_get(obj, "apiVersion"));
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    const char *name = json_string_value(as_json_path(obj, "metadata.name"));
+    char where[256] = "";
+    json_t *live;
+
+    int idx = as_op_kind_index(api, kind);
+
+    if (idx < 0 || as_kube_resource_of(obj) == NULL) {
+        as_log_warn("rendered a kind the operator does not watch; skipped", "kind", kind, NULL);
+        return;
+    }
+    if (as_op_child_informer(p->rt, (size_t)idx) == NULL)
+        return; /* its optional API is missing: the status says so (APIMissing) */
+    if (as_op_stamp(obj) != AS_OK)
+        return;
+    live = as_op_live(p->rt, api, kind, p->ns, name);
+    if (live == NULL && strcmp(kind, "Secret") == 0 && g->generated != NULL &&
+        json_object_get(g->generated, name) != NULL)
+        create_once(p, obj); /* generated values: never overwrite what exists */
+    else if (as_op_needs_apply(obj, live, where, sizeof(where)))
+        apply_one(p, obj, live, where);
+    json_decref(live);
+}
+
+void as_op_write_children(struct as_op_pass *p, json_t *desired, const struct as_op_gathered *g)
+{
+    size_t i;
+    json_t *obj;
+
+    if (g->tls_write != NULL) {
+        json_t *live = as_op_live(p->rt, "v1", "Secret", p->ns,
+                                  json_string_value(as_json_path(g->tls_write, "metadata.name")));
+        if (live == NULL)
+            create_once(p, g->tls_write);
+        else
+            apply_one(p, g->tls_write, live, "certificate renewed");
+        json_decref(live);
+    }
+    json_array_foreach(desired, i, obj)
+    {
+        write_one(p, obj, g);
+    }
+}
+
+void as_op_prune_children(struct as_op_pass *p, const json_t *desired, const json_t *keep)
+{
+    json_t *gone = NULL, *ref;
+    struct as_error err = {0};
+    size_t i;
+
+    if (as_op_prune(p->stack, desired, keep, p->children, &gone, &err) != AS_OK) {
+        as_log_warn("pruning skipped", "stack", p->name, "error", err.message, NULL);
+        return;
+    }
+    json_array_foreach(gone, i, ref)
+    {
+        const char *api = json_string_value(json_object_get(ref, "apiVersion"));
+        const char *kind = json_string_value(json_object_get(ref, "kind"));
+        struct as_kube_delete_options d = {.propagation_policy = "Background",
+                                           .precondition_uid =
+                                               json_string_value(json_object_get(ref, "uid")),
+                                           .grace_period_seconds = -1};
+        json_t *child =
+            json_pack("{s:s?, s:s?, s:{s:s?, s:s?}}", "apiVersion", api, "kind", kind, "metadata",
+                      "name", json_string_value(json_object_get(ref, "name")), "namespace", p->ns);
+        as_status st =
+            as_kube_delete(p->rt->client, as_kube_resource_by_kind(api, kind), p->ns,
+                           json_string_value(json_object_get(ref, "name")), &d, NULL, &err);
+
+        if (st == AS_OK || st == AS_E_API_NOT_FOUND) {
+            count_write(p, "delete", kind);
+            p->applied++;
+            as_op_emit(p, AS_OP_EV_PRUNED, child, NULL);
+        } else {
+            as_log_warn("pruning a child failed", "stack", p->name, "kind", kind, "error",
+                        err.message, NULL);
+            as_op_emit(p, AS_OP_EV_DELETE_FAILED, child, err.message);
+            p->retry = true;
+        }
+        json_decref(child);
+    }
+    json_decref(gone);
+}
