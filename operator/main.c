@@ -181,6 +181,7 @@ static int run(struct app *a)
     if (st == AS_OK)
         st = as_op_manager_start(a->mgr, &err);
     if (st == AS_OK && a->o.leader_elect) {
+        as_metrics_gauge_set(a->m.leader, NULL, 0); /* a standby until the Lease is won */
         st = start_leader(a, &err);
     } else if (st == AS_OK) {
         as_metrics_gauge_set(a->m.leader, NULL, 1);
