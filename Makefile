@@ -132,7 +132,8 @@ sanitize: ## Build with -fsanitize=address,undefined and run unit, golden and in
 .PHONY: tsan
 tsan: ## Build with -fsanitize=thread and run the unit tests
 	@$(MAKE) --no-print-directory VARIANT=tsan CC=clang test-bins
-	@python3 tests/run.py --build build/tsan --bin build/tsan/bin --tier unit
+	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp $$TSAN_OPTIONS" \
+		python3 tests/run.py --build build/tsan --bin build/tsan/bin --tier unit
 
 .PHONY: fuzz
 fuzz: ## Build the libFuzzer targets with clang and run each for FUZZ_SECONDS (default 20)

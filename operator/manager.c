@@ -214,8 +214,8 @@ static as_status new_informer(struct as_op_manager *m, const struct as_kube_reso
     if (res == NULL)
         return as_error_set(err, AS_E_INVALID_ARG, "a kind is missing from the resource table");
     st = as_informer_new(&io, h, out, err);
-    if (st == AS_OK)
-        st = as_informer_start(*out, err);
+    if (st == AS_OK && atomic_load(&m->started))
+        st = as_informer_start(*out, err); /* later ones (rediscovery) start at once */
     return st;
 }
 
@@ -431,6 +431,22 @@ static as_status start_crd_informers(struct as_op_manager *m, struct as_error *e
     return st;
 }
 
+/* Starts every informer made so far. */
+static as_status start_all(struct as_op_manager *m, struct as_error *err)
+{
+    as_status st = as_informer_start(m->rt.stacks, err);
+
+    for (size_t i = 0; i < AS_OP_MAX_KINDS && st == AS_OK; i++)
+        if (m->rt.children[i] != NULL)
+            st = as_informer_start(m->rt.children[i], err);
+    if (st == AS_OK)
+        st = as_informer_start(m->rt.refs, err);
+    for (size_t i = 0; i < AS_OP_MAX_CRDS && st == AS_OK; i++)
+        if (m->rt.crds[i] != NULL)
+            st = as_informer_start(m->rt.crds[i], err);
+    return st;
+}
+
 as_status as_op_manager_start(struct as_op_manager *m, struct as_error *err)
 {
     struct as_informer_handlers hs = {stack_add, stack_update, stack_add, &m->rt};
@@ -442,15 +458,18 @@ as_status as_op_manager_start(struct as_op_manager *m, struct as_error *err)
         return st;
     apis = discover_apis(m);
     atomic_store(&m->rt.apis, apis);
-    st = sync_child_informers(m, apis, err);
+    /* every informer exists before any starts: handlers read the others' caches */
+    st = new_informer(m, as_kube_resource_by_kind("appstack.io/v1alpha1", "AppStack"), NULL, NULL,
+                      &hs, &m->rt.stacks, err);
+    if (st == AS_OK)
+        st = sync_child_informers(m, apis, err);
     if (st == AS_OK)
         st = new_informer(m, as_kube_resource_by_kind("v1", "Secret"),
                           AS_OP_REFERENCED_LABEL "=true", NULL, &hr, &m->rt.refs, err);
     if (st == AS_OK)
         st = start_crd_informers(m, err);
     if (st == AS_OK)
-        st = new_informer(m, as_kube_resource_by_kind("appstack.io/v1alpha1", "AppStack"), NULL,
-                          NULL, &hs, &m->rt.stacks, err);
+        st = start_all(m, err);
     if (st == AS_OK)
         atomic_store(&m->started, true);
     if (st == AS_OK) {

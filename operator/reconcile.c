@@ -227,6 +227,7 @@ void as_op_reconcile(struct as_op_rt *rt, const char *key, struct as_op_result *
         goto out; /* the update event brings the stack back with the finalizer */
     run_pass(&p, out);
 out:
+    json_decref(p.held);
     json_decref(p.children);
     json_decref(stack);
 }

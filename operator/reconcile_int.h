@@ -25,6 +25,8 @@ struct as_op_pass {
     json_t *children;                 /* every cached child controlled by the stack (new array) */
     size_t applied;                   /* writes to children in this pass */
     bool retry;                       /* a write failed in a way worth retrying */
+    bool halted;                      /* the namespace is terminating: write nothing more */
+    json_t *held;                     /* apps whose Deployment waits for its migration Job */
     char apply_error[AS_OP_TEXT_MAX]; /* first refused write (Stalled ApplyRejected) */
 };
 

@@ -75,9 +75,13 @@ static void write_failed(struct as_op_pass *p, const json_t *obj, as_status st,
     const char *kind = json_string_value(json_object_get(obj, "kind"));
     const char *name = json_string_value(as_json_path(obj, "metadata.name"));
 
+    p->retry = true;
+    if (strstr(err->message, "because it is being terminated") != NULL) {
+        p->halted = true; /* every further write would be refused the same way */
+        return;
+    }
     as_log_warn("writing a child failed", "stack", p->name, "namespace", p->ns, "kind", kind,
                 "name", name, "error", err->message, NULL);
-    p->retry = true;
     if (transient(st))
         return;
     if (p->apply_error[0] == '\0')
@@ -152,6 +156,8 @@ static void apply_one(struct as_op_pass *p, const json_t *obj, const json_t *liv
     as_op_emit(p, live ? AS_OP_EV_UPDATED : AS_OP_EV_CREATED, obj, live ? where : NULL);
 }
 
+static bool held_back(struct as_op_pass *p, const json_t *obj);
+
 /* One desired object: compare with the cache, write when it differs. */
 static void write_one(struct as_op_pass *p, json_t *obj, const struct as_op_gathered *g)
 {
@@ -169,15 +175,93 @@ static void write_one(struct as_op_pass *p, json_t *obj, const struct as_op_gath
     }
     if (as_op_child_informer(p->rt, (size_t)idx) == NULL)
         return; /* its optional API is missing: the status says so (APIMissing) */
-    if (as_op_stamp(obj) != AS_OK)
+    if (as_op_stamp(obj) != AS_OK || held_back(p, obj))
         return;
     live = as_op_live(p->rt, api, kind, p->ns, name);
-    if (live == NULL && strcmp(kind, "Secret") == 0 && g->generated != NULL &&
-        json_object_get(g->generated, name) != NULL)
-        create_once(p, obj); /* generated values: never overwrite what exists */
-    else if (as_op_needs_apply(obj, live, where, sizeof(where)))
+    if (live == NULL && strcmp(kind, "Secret") == 0 && json_object_get(g->secrets, name) != NULL) {
+        if (json_object_get(g->generated, name) != NULL)
+            create_once(p, obj); /* new values: created, never applied over what exists */
+        else
+            p->retry = true; /* deleted since its values were read: make new ones next pass */
+    } else if (as_op_needs_apply(obj, live, where, sizeof(where))) {
         apply_one(p, obj, live, where);
+    }
     json_decref(live);
+}
+
+static const char *label(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(as_json_path(obj, "metadata.labels"), key));
+}
+
+/* True for a migration Job (label app.kubernetes.io/component=migration). */
+static bool is_migration(const json_t *obj)
+{
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    const char *role = label(obj, "app.kubernetes.io/component");
+
+    return kind != NULL && strcmp(kind, "Job") == 0 && role != NULL &&
+           strcmp(role, "migration") == 0;
+}
+
+static bool job_succeeded(const json_t *job)
+{
+    json_t *c;
+    size_t i;
+
+    if (json_integer_value(as_json_path(job, "status.succeeded")) >= 1)
+        return true;
+    json_array_foreach(as_json_path(job, "status.conditions"), i, c)
+    {
+        const char *type = json_string_value(json_object_get(c, "type"));
+        const char *status = json_string_value(json_object_get(c, "status"));
+        if (type != NULL && status != NULL && strcmp(type, "Complete") == 0 &&
+            strcmp(status, "True") == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Migrations (docs/api.md, migrate): the Job of a release runs before its
+ * Deployment changes. Collects into p->held the apps ("<component>") whose
+ * desired migration Job has not succeeded yet.
+ */
+static void hold_for_migrations(struct as_op_pass *p, const json_t *desired)
+{
+    json_t *obj;
+    size_t i;
+
+    json_array_foreach(desired, i, obj)
+    {
+        const char *app = label(obj, "app.kubernetes.io/name");
+        const char *dot = app != NULL ? strrchr(app, '.') : NULL;
+        json_t *live;
+        char comp[64];
+
+        if (!is_migration(obj) || dot == NULL || (size_t)(dot - app) >= sizeof(comp))
+            continue;
+        live = as_op_live(p->rt, "batch/v1", "Job", p->ns,
+                          json_string_value(as_json_path(obj, "metadata.name")));
+        if (!job_succeeded(live)) {
+            memcpy(comp, app, (size_t)(dot - app));
+            comp[dot - app] = '\0';
+            if (p->held == NULL)
+                p->held = json_object();
+            json_object_set_new(p->held, comp, json_true());
+        }
+        json_decref(live);
+    }
+}
+
+/* A Deployment whose migration has not succeeded yet keeps its current release. */
+static bool held_back(struct as_op_pass *p, const json_t *obj)
+{
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    const char *app = label(obj, "app.kubernetes.io/name");
+
+    return p->held != NULL && kind != NULL && strcmp(kind, "Deployment") == 0 && app != NULL &&
+           json_object_get(p->held, app) != NULL;
 }
 
 void as_op_write_children(struct as_op_pass *p, json_t *desired, const struct as_op_gathered *g)
@@ -194,8 +278,11 @@ void as_op_write_children(struct as_op_pass *p, json_t *desired, const struct as
             apply_one(p, g->tls_write, live, "certificate renewed");
         json_decref(live);
     }
+    hold_for_migrations(p, desired);
     json_array_foreach(desired, i, obj)
     {
+        if (p->halted)
+            break;
         write_one(p, obj, g);
     }
 }
@@ -214,6 +301,15 @@ void as_op_prune_children(struct as_op_pass *p, const json_t *desired, const jso
     {
         const char *api = json_string_value(json_object_get(ref, "apiVersion"));
         const char *kind = json_string_value(json_object_get(ref, "kind"));
+        json_t *old = p->held != NULL && strcmp(kind, "Job") == 0
+                          ? as_op_live(p->rt, api, kind, p->ns,
+                                       json_string_value(json_object_get(ref, "name")))
+                          : NULL;
+        bool hold = old != NULL && is_migration(old); /* the running release's, until success */
+
+        json_decref(old);
+        if (hold || p->halted)
+            continue;
         struct as_kube_delete_options d = {.propagation_policy = "Background",
                                            .precondition_uid =
                                                json_string_value(json_object_get(ref, "uid")),
