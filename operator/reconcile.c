@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "kube/ops.h"
+#include "policycheck.h"
 #include "reconcile_int.h"
 #include "render/render.h"
 
@@ -119,7 +120,7 @@ static void run_pass(struct as_op_pass *p, struct as_op_result *out)
     struct as_op_status_facts sf = {.now = p->now};
     struct as_error err = {0};
     json_t *desired = NULL, *status = NULL;
-    char text[AS_OP_TEXT_MAX];
+    char text[AS_OP_TEXT_MAX], policy_msg[AS_OP_POLICY_MESSAGE_MAX];
     as_status rst = AS_OK, st;
     int64_t next = 0;
 
@@ -134,6 +135,7 @@ static void run_pass(struct as_op_pass *p, struct as_op_result *out)
     }
     rst = render(p, &g, &desired, &errors);
     if (rst == AS_OK) {
+        as_op_policy_check(p->stack, desired, p->now, &sf.policy, policy_msg);
         as_op_write_children(p, desired, &g);
         if (!p->retry && p->apply_error[0] == '\0')
             as_op_prune_children(p, desired, g.keep);
