@@ -199,6 +199,8 @@ static int run(struct app *a)
         nanosleep(&ts, NULL);
     }
     if (atomic_load(&a->lost) && !g_stop) {
+        /* another replica may lead soon: abort every request now, write nothing more */
+        as_kube_client_shutdown(a->client);
         as_log_error("lost the leader Lease; exiting", NULL);
         return 1;
     }
