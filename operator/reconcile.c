@@ -11,26 +11,13 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "kube/object.h"
 #include "kube/ops.h"
 #include "policycheck.h"
 #include "reconcile_int.h"
 #include "render/render.h"
 
 #define RETRY_MISSING_MS (30 * 1000L)
-
-/* Splits "ns/name" into the buffers; false when malformed. */
-static bool split_key(const char *key, char *ns, size_t ns_size, char *name, size_t name_size)
-{
-    const char *slash = strchr(key, '/');
-
-    if (slash == NULL || (size_t)(slash - key) >= ns_size || strlen(slash + 1) >= name_size ||
-        slash[1] == '\0')
-        return false;
-    memcpy(ns, key, (size_t)(slash - key));
-    ns[slash - key] = '\0';
-    snprintf(name, name_size, "%s", slash + 1);
-    return true;
-}
 
 /* Every cached child the stack controls, of every served kind (new array). */
 static json_t *owned_children(struct as_op_rt *rt, const char *uid)
@@ -197,7 +184,7 @@ void as_op_reconcile(struct as_op_rt *rt, const char *key, struct as_op_result *
     out->outcome = AS_OP_DONE;
     out->after_ms = 0;
     out->result = "success";
-    if (!split_key(key, ns, sizeof(ns), name, sizeof(name)))
+    if (as_kube_split_key(key, ns, sizeof(ns), name, sizeof(name)) != AS_OK || ns[0] == '\0')
         return;
     stack = as_informer_get(rt->stacks, ns, name);
     if (stack == NULL)

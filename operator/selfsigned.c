@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "kube/b64.h"
+#include "kube/object.h"
 #include "tls/certs.h"
 
 /* Largest PEM read from or written to the Secret. */
@@ -233,28 +234,6 @@ done:
     return st;
 }
 
-/* Decodes data[key] of secret into b. AS_E_MISSING / AS_E_PARSE / AS_E_LIMIT / AS_E_NOMEM. */
-static as_status data_get(const json_t *secret, const char *key, struct as_buf *b)
-{
-    const char *v = json_string_value(json_object_get(json_object_get(secret, "data"), key));
-    char *raw = NULL;
-    size_t n = 0, bad = 0;
-    as_status st;
-
-    if (v == NULL)
-        return AS_E_MISSING;
-    if (strlen(v) > PEM_MAX / 3 * 4 + 8)
-        return AS_E_LIMIT;
-    st = as_kube_b64_decode(v, strlen(v), &raw, &n, &bad);
-    if (st == AS_OK)
-        st = n > 0 ? as_buf_append(b, raw, n) : AS_E_MISSING;
-    if (raw != NULL) {
-        as_memwipe(raw, n);
-        free(raw);
-    }
-    return st;
-}
-
 /* True when cert has a SAN for every string of hosts. */
 static bool covers(const X509 *cert, const json_t *hosts)
 {
@@ -286,9 +265,9 @@ as_status as_op_selfsigned_facts(const json_t *secret, const json_t *hosts,
         return AS_OK;
     as_buf_init(&crt, PEM_MAX);
     as_buf_init(&key, PEM_MAX);
-    st = data_get(secret, "tls.crt", &crt);
+    st = as_kube_secret_data(secret, "tls.crt", &crt);
     if (st == AS_OK)
-        st = data_get(secret, "tls.key", &key);
+        st = as_kube_secret_data(secret, "tls.key", &key);
     if (st == AS_OK)
         st = as_cert_parse(crt.data, crt.len, key.data, key.len, &c, NULL);
     if (st == AS_OK) {

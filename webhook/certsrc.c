@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "kube/b64.h"
+#include "kube/object.h"
 #include "kube/ops.h"
 #include "kube/resource.h"
 #include "review.h"
@@ -23,26 +24,6 @@ void as_certsrc_material_free(struct as_certsrc_material *m)
     as_buf_free(&m->cert);
     as_buf_wipe_free(&m->key);
     as_buf_free(&m->bundle);
-}
-
-/* Decodes data[key] of a Secret into b (bounded). AS_E_MISSING when absent. */
-static as_status secret_get(const json_t *secret, const char *key, struct as_buf *b)
-{
-    const char *v = json_string_value(json_object_get(json_object_get(secret, "data"), key));
-    char *raw = NULL;
-    size_t n = 0, bad = 0;
-    as_status st;
-
-    if (v == NULL)
-        return AS_E_MISSING;
-    st = as_kube_b64_decode(v, strlen(v), &raw, &n, &bad);
-    if (st == AS_OK)
-        st = as_buf_append(b, raw, n);
-    if (raw != NULL) {
-        as_memwipe(raw, n);
-        free(raw);
-    }
-    return st;
 }
 
 /* Sets data[key] = base64(pem) on obj. */
@@ -76,7 +57,8 @@ static void load_state(const json_t *secret, struct as_certsrc_state *s)
     as_buf_init(&cakey, PEM_MAX);
     as_buf_init(&crt, PEM_MAX);
     as_buf_init(&key, PEM_MAX);
-    if (secret_get(secret, "ca.crt", &ca) == AS_OK && secret_get(secret, "ca.key", &cakey) == AS_OK)
+    if (as_kube_secret_data(secret, "ca.crt", &ca) == AS_OK &&
+        as_kube_secret_data(secret, "ca.key", &cakey) == AS_OK)
         as_cert_parse(ca.data, ca.len, cakey.data, cakey.len, &s->ca, &err);
     if (s->ca.cert != NULL) {
         /* the previous CA, when present, follows the first certificate in ca.crt */
@@ -84,8 +66,8 @@ static void load_state(const json_t *secret, struct as_certsrc_state *s)
         if (second != NULL)
             as_cert_parse(second, strlen(second), NULL, 0, &s->prev_ca, &err);
     }
-    if (s->ca.cert != NULL && secret_get(secret, "tls.crt", &crt) == AS_OK &&
-        secret_get(secret, "tls.key", &key) == AS_OK)
+    if (s->ca.cert != NULL && as_kube_secret_data(secret, "tls.crt", &crt) == AS_OK &&
+        as_kube_secret_data(secret, "tls.key", &key) == AS_OK)
         as_cert_parse(crt.data, crt.len, key.data, key.len, &s->serving, &err);
     as_buf_free(&ca);
     as_buf_wipe_free(&cakey);

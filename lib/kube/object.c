@@ -2,8 +2,10 @@
  * object.c - metadata accessors and namespace/name keys for JSON objects.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "kube/b64.h"
 #include "kube/object.h"
 
 /* metadata.<key> as a string or NULL. */
@@ -92,4 +94,25 @@ as_status as_kube_split_key(const char *key, char *ns, size_t ns_size, char *nam
     if ((st = copy_part(ns, ns_size, key, (size_t)(slash - key))) != AS_OK)
         return st;
     return copy_part(name, name_size, slash + 1, strlen(slash + 1));
+}
+
+as_status as_kube_secret_data(const json_t *secret, const char *key, struct as_buf *out)
+{
+    const char *v = json_string_value(json_object_get(json_object_get(secret, "data"), key));
+    char *raw = NULL;
+    size_t n = 0, bad = 0;
+    as_status st;
+
+    if (v == NULL || v[0] == '\0')
+        return AS_E_MISSING;
+    if (out->max > 0 && strlen(v) / 4 * 3 > out->max + 3)
+        return AS_E_LIMIT; /* do not decode what cannot fit */
+    st = as_kube_b64_decode(v, strlen(v), &raw, &n, &bad);
+    if (st == AS_OK)
+        st = n > 0 ? as_buf_append(out, raw, n) : AS_E_MISSING;
+    if (raw != NULL) {
+        as_memwipe(raw, n);
+        free(raw);
+    }
+    return st;
 }

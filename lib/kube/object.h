@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "base/buf.h"
 #include "base/status.h"
 
 /* metadata.<field> as a string, or NULL when absent or not a string. Borrowed. */
@@ -37,5 +38,12 @@ as_status as_kube_obj_key(const json_t *obj, char *buf, size_t size);
  */
 as_status as_kube_split_key(const char *key, char *ns, size_t ns_size, char *name,
                             size_t name_size);
+
+/*
+ * Appends the base64-decoded value of a Secret's data[key] to out (bounded by
+ * out's maximum: AS_E_LIMIT). AS_E_MISSING when absent or empty, AS_E_PARSE
+ * when not base64. The temporary copy is wiped (the value may be secret).
+ */
+as_status as_kube_secret_data(const json_t *secret, const char *key, struct as_buf *out);
 
 #endif

@@ -56,6 +56,29 @@ START_TEST(keys)
 }
 END_TEST
 
+START_TEST(secret_data)
+{
+    /* "hello" and "aGVsbG8gd29ybGQ=" = "hello world" */
+    json_t *sec = json_pack("{s:{s:s, s:s, s:s, s:s}}", "data", "a", "aGVsbG8=", "b",
+                            "aGVsbG8gd29ybGQ=", "bad", "!!!", "empty", "");
+    struct as_buf b;
+
+    as_buf_init(&b, 64);
+    ck_assert_int_eq(as_kube_secret_data(sec, "a", &b), AS_OK);
+    ck_assert_str_eq(b.data, "hello");
+    ck_assert_int_eq(as_kube_secret_data(sec, "missing", &b), AS_E_MISSING);
+    ck_assert_int_eq(as_kube_secret_data(sec, "empty", &b), AS_E_MISSING);
+    ck_assert_int_eq(as_kube_secret_data(sec, "bad", &b), AS_E_PARSE);
+    ck_assert_int_eq(as_kube_secret_data(NULL, "a", &b), AS_E_MISSING);
+    as_buf_free(&b);
+    as_buf_init(&b, 4); /* "hello world" does not fit */
+    ck_assert_int_eq(as_kube_secret_data(sec, "b", &b), AS_E_LIMIT);
+    ck_assert_uint_eq(b.len, 0);
+    as_buf_free(&b);
+    json_decref(sec);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kube_object");
@@ -65,6 +88,7 @@ int main(void)
 
     tcase_add_test(tc, accessors);
     tcase_add_test(tc, keys);
+    tcase_add_test(tc, secret_data);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
