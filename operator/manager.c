@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include "manager.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct as_op_manager {
     pthread_mutex_t lat_lock;
     json_t *enqueued_at; /* key -> monotonic seconds of the first add (queue latency) */
     int rediscover_left; /* further rediscoveries (discovery may lag a new CRD) */
+    bool trimmed;        /* heap returned to the system once after the initial lists */
     int64_t next_rediscover_ms, next_resync_ms;
 };
 
@@ -312,6 +314,10 @@ static void *maint_main(void *arg)
         nanosleep(&ts, NULL);
         now = mono_ms();
         as_metrics_gauge_set(m->rt.m->depth, NULL, (double)as_workqueue_len(m->rt.queue));
+        if (!m->trimmed && as_op_manager_synced(m)) {
+            malloc_trim(0); /* the initial paged lists leave a fragmented heap behind */
+            m->trimmed = true;
+        }
         if (atomic_exchange(&m->rt.rediscover, false)) {
             m->rediscover_left = 4; /* now, then a few more while discovery catches up */
             m->next_rediscover_ms = now;
