@@ -122,6 +122,10 @@ test-apiserver: ## Run the local API server's own test suite
 test-integration: test-bins ## Run the integration tier (local API server, or TEST_KUBECONFIG=<path>)
 	@python3 tests/run.py --build $(BUILD) --bin $(BIN) --tier integration
 
+.PHONY: e2e
+e2e: ## Integration suite + operator and webhook against the cluster KUBECONFIG names (README)
+	@hack/e2e.sh
+
 .PHONY: sanitize
 sanitize: ## Build with -fsanitize=address,undefined and run unit, golden and integration tests
 	@$(MAKE) --no-print-directory deps
@@ -158,6 +162,10 @@ demo: ## Install deps, build, start the local API server and show AppStack at wo
 bench: all ## Run the benchmarks (figures go to docs/benchmarks.md by hand)
 	@hack/bench
 
+.PHONY: bench-operator
+bench-operator: all ## Operator: time, requests and RSS to converge BENCH_STACKS (1000) AppStacks
+	@hack/bench-operator
+
 .PHONY: bench-webhook
 bench-webhook: all ## Benchmark appstack-webhook against nginx over TLS with h2load (docs/benchmarks.md)
 	@hack/bench-webhook
@@ -169,6 +177,6 @@ clean: ## Remove build outputs
 .PHONY: help
 help: ## List every target with one line
 	@awk 'BEGIN {FS = ":.*## "} /^##@/ {printf "\n%s\n", substr($$0, 5)} \
-		/^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+		/^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
