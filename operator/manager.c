@@ -498,7 +498,11 @@ as_status as_op_manager_start_workers(struct as_op_manager *m, struct as_error *
             return as_error_set(err, AS_E_NOMEM, "cannot start worker %d", i);
         m->n_workers++;
     }
-    as_log_info("workers started", "workers", m->n_workers == 1 ? "1" : "several", NULL);
+    {
+        char n[16];
+        snprintf(n, sizeof(n), "%d", m->n_workers);
+        as_log_info("workers started", "workers", n, NULL);
+    }
     return AS_OK;
 }
 

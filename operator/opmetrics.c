@@ -54,6 +54,10 @@ as_status as_op_metrics_init(struct as_metrics *reg, struct as_op_metrics *out)
                                   &out->build);
     if (st == AS_OK)
         as_metrics_gauge_set(out->build, build_values, 1);
+    for (size_t i = 0; st == AS_OK && i < 4; i++) { /* every result shows, 0 until it happens */
+        static const char *const results[] = {"success", "requeue", "error", "invalid"};
+        as_metrics_counter_add(out->reconciles, &results[i], 0);
+    }
     return st;
 }
 

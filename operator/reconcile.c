@@ -40,6 +40,26 @@ static json_t *owned_children(struct as_op_rt *rt, const char *uid)
     return all;
 }
 
+/*
+ * The desired objects whose kind the cluster serves (a new array): what
+ * status, inventory and pruning speak of. An optional API's objects are left
+ * out while it is missing (OptionalAPIsAvailable/APIMissing say so).
+ */
+static json_t *served_only(struct as_op_rt *rt, const json_t *desired)
+{
+    json_t *out = json_array(), *obj;
+    size_t i;
+
+    json_array_foreach(desired, i, obj)
+    {
+        int k = as_op_kind_index(json_string_value(json_object_get(obj, "apiVersion")),
+                                 json_string_value(json_object_get(obj, "kind")));
+        if (k >= 0 && as_op_child_informer(rt, (size_t)k) != NULL)
+            json_array_append(out, obj);
+    }
+    return out;
+}
+
 /* The field errors as one message ("a; b; c"), bounded. */
 static void join_errors(const struct as_field_errors *e, char *buf, size_t size)
 {
@@ -122,6 +142,11 @@ static void run_pass(struct as_op_pass *p, struct as_op_result *out)
     }
     rst = render(p, &g, &desired, &errors);
     if (rst == AS_OK) {
+        json_t *all = desired;
+        desired = served_only(p->rt, all);
+        json_decref(all);
+    }
+    if (rst == AS_OK && desired != NULL) {
         as_op_policy_check(p->stack, desired, p->now, &sf.policy, policy_msg);
         as_op_write_children(p, desired, &g);
         if (!p->retry && p->apply_error[0] == '\0')

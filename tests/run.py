@@ -18,6 +18,7 @@ import argparse
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -129,6 +130,8 @@ def tier_integration(args, totals, env):
     finally:
         if state:
             stop_local_apiserver(state, env)
+            if totals.failed == 0 and not totals.broken:
+                shutil.rmtree(state, ignore_errors=True)  # kept after a failure, for its logs
 
 
 def tier_fuzz(totals, env):

@@ -36,6 +36,7 @@ import calendar
 import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -176,6 +177,12 @@ class OperatorTestBase(unittest.TestCase):
     def setUpClass(cls):
         h.ensure_crd()
         cls.workdir = h.workdir()
+
+    @classmethod
+    def tearDownClass(cls):
+        # failures carry the operator's log in their message; APPSTACK_KEEP_TEST_LOGS=1 keeps it
+        if cls.workdir and not os.environ.get("APPSTACK_KEEP_TEST_LOGS"):
+            shutil.rmtree(cls.workdir, ignore_errors=True)
 
     def setUp(self):
         self.namespaces, self.operators, self.kubelets = [], [], []
@@ -355,6 +362,7 @@ class OperatorReconcile(OperatorTestBase):
 
     @classmethod
     def tearDownClass(cls):
+        super().tearDownClass()
         if cls.shared is not None:
             rc, took = cls.shared.terminate()
             out = cls.shared.output()
