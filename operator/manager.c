@@ -33,9 +33,11 @@ struct as_op_manager {
     atomic_bool started; /* every informer exists (readers on other threads check this first) */
     bool stopped;
     pthread_mutex_t lat_lock;
-    json_t *enqueued_at; /* key -> monotonic seconds of the first add (queue latency) */
-    int rediscover_left; /* further rediscoveries (discovery may lag a new CRD) */
-    bool trimmed;        /* heap returned to the system once after the initial lists */
+    json_t *enqueued_at;      /* key -> monotonic seconds of the first add (queue latency) */
+    int rediscover_left;      /* further rediscoveries (discovery may lag a new CRD) */
+    atomic_ulong passes;      /* reconciles done (the maintenance thread trims after work) */
+    unsigned long trimmed_at; /* passes at the last trim */
+    int64_t next_trim_ms;
     int64_t next_rediscover_ms, next_resync_ms;
 };
 
@@ -210,7 +212,8 @@ static as_status new_informer(struct as_op_manager *m, const struct as_kube_reso
                                      .res = res,
                                      .ns = field_selector != NULL ? NULL : m->o.ns,
                                      .label_selector = label_selector,
-                                     .field_selector = field_selector};
+                                     .field_selector = field_selector,
+                                     .compact = true}; /* memory: see docs/benchmarks.md */
     as_status st;
 
     if (res == NULL)
@@ -314,9 +317,12 @@ static void *maint_main(void *arg)
         nanosleep(&ts, NULL);
         now = mono_ms();
         as_metrics_gauge_set(m->rt.m->depth, NULL, (double)as_workqueue_len(m->rt.queue));
-        if (!m->trimmed && as_op_manager_synced(m)) {
-            malloc_trim(0); /* the initial paged lists leave a fragmented heap behind */
-            m->trimmed = true;
+        if (now >= m->next_trim_ms && as_workqueue_len(m->rt.queue) == 0 &&
+            atomic_load(&m->passes) != m->trimmed_at && as_op_manager_synced(m)) {
+            /* lists and passes parse and drop many small objects: give the pages back */
+            malloc_trim(0);
+            m->trimmed_at = atomic_load(&m->passes);
+            m->next_trim_ms = now + 10000;
         }
         if (atomic_exchange(&m->rt.rediscover, false)) {
             m->rediscover_left = 4; /* now, then a few more while discovery catches up */
@@ -368,6 +374,7 @@ static void *worker_main(void *arg)
 
         observe_latency(m, key);
         as_op_reconcile(&m->rt, key, &res);
+        atomic_fetch_add(&m->passes, 1);
         labels[0] = res.result;
         as_metrics_counter_add(m->rt.m->reconciles, labels, 1);
         as_metrics_histogram_observe(m->rt.m->duration, NULL, (double)(mono_ms() - t0) / 1000.0);

@@ -1,6 +1,7 @@
 /*
  * cache.c - the informer store (see cache.h): a jansson object as the hash
- * map key -> object, and index maps value -> {key: true}, under a rwlock.
+ * map key -> object (or, compact, key -> stub with the object's JSON text),
+ * and index maps value -> {key: true}, under a rwlock.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -15,7 +16,10 @@ struct as_cache {
     json_t *by_owner; /* controller uid -> {key: true} */
     json_t *by_label; /* label value -> {key: true}; NULL without a label index */
     char *label;      /* indexed label key, or NULL */
+    bool compact;     /* values are stubs holding the object as compact JSON text */
 };
+
+#define STUB_TEXT "_compact" /* the stub's member holding the whole object as JSON text */
 
 const char *as_cache_controller_uid(const json_t *obj)
 {
@@ -80,6 +84,78 @@ static void index_obj(struct as_cache *c, const json_t *obj, const char *key, bo
     }
 }
 
+/*
+ * The stub stored for obj in compact mode: apiVersion, kind, and metadata
+ * name, namespace, uid, resourceVersion, the controller ownerReference and
+ * the indexed label (all the indexes, the relist diff and the handlers'
+ * old objects need), plus the whole object as compact JSON text. About a
+ * fifth of the memory of the parsed object. New ref, NULL when out of memory.
+ */
+static json_t *stub_of(const struct as_cache *c, json_t *obj)
+{
+    json_t *meta = json_object_get(obj, "metadata"), *stub, *smeta, *ref;
+    static const char *const keep[] = {"name", "namespace", "uid", "resourceVersion"};
+    const char *lv = label_value(c, obj);
+    char *text;
+    size_t i;
+
+    if (json_object_get(obj, STUB_TEXT) != NULL)
+        return json_incref(obj);
+    text = json_dumps(obj, JSON_COMPACT);
+    stub = json_object();
+    smeta = json_object();
+    if (!text || !stub || !smeta ||
+        json_object_set_new(stub, STUB_TEXT, json_stringn_nocheck(text, strlen(text))) != 0) {
+        free(text);
+        json_decref(stub);
+        json_decref(smeta);
+        return NULL;
+    }
+    free(text);
+    json_object_set(stub, "apiVersion", json_object_get(obj, "apiVersion"));
+    json_object_set(stub, "kind", json_object_get(obj, "kind"));
+    for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+        json_object_set(smeta, keep[i], json_object_get(meta, keep[i]));
+    json_array_foreach(json_object_get(meta, "ownerReferences"), i, ref)
+    {
+        if (json_is_true(json_object_get(ref, "controller")))
+            json_object_set_new(smeta, "ownerReferences", json_pack("[O]", ref));
+    }
+    if (lv)
+        json_object_set_new(smeta, "labels", json_pack("{s:s}", c->label, lv));
+    json_object_set_new(stub, "metadata", smeta);
+    return stub;
+}
+
+/* The full object behind a stored value (new ref): parsed from a stub, else the value. */
+static json_t *expand(json_t *v)
+{
+    json_t *text = json_object_get(v, STUB_TEXT);
+
+    if (!text)
+        return json_incref(v);
+    return json_loadb(json_string_value(text), json_string_length(text), 0, NULL);
+}
+
+/* Replaces every element of arr (stored values) with its full object. */
+static json_t *expand_all(json_t *arr)
+{
+    json_t *v, *full;
+    size_t i;
+
+    json_array_foreach(arr, i, v)
+    {
+        if (json_object_get(v, STUB_TEXT) != NULL && (full = expand(v)) != NULL)
+            json_array_set_new(arr, i, full);
+    }
+    return arr;
+}
+
+void as_cache_set_compact(struct as_cache *c, bool on)
+{
+    c->compact = on;
+}
+
 as_status as_cache_new(const char *index_label, struct as_cache **out, struct as_error *err)
 {
     struct as_cache *c = calloc(1, sizeof(*c));
@@ -118,9 +194,13 @@ as_status as_cache_put(struct as_cache *c, const char *key, json_t *obj, json_t 
     json_t *old;
     as_status st = AS_OK;
 
+    json_t *stored = c->compact ? stub_of(c, obj) : json_incref(obj);
+
+    if (!stored)
+        return AS_E_NOMEM;
     pthread_rwlock_wrlock(&c->lock);
     old = json_incref(json_object_get(c->map, key));
-    if (json_object_set(c->map, key, obj) != 0) {
+    if (json_object_set_new(c->map, key, stored) != 0) {
         st = AS_E_NOMEM;
     } else {
         if (old)
@@ -165,6 +245,14 @@ as_status as_cache_replace(struct as_cache *c, json_t *map)
         json_decref(map);
         return AS_E_NOMEM;
     }
+    if (c->compact) {
+        json_object_foreach(map, key, obj)
+        {
+            json_t *stub = stub_of(c, obj);
+            if (stub)
+                json_object_set_new(map, key, stub); /* same key: no rehash */
+        }
+    }
     pthread_rwlock_wrlock(&c->lock);
     old_map = c->map;
     old_owner = c->by_owner;
@@ -192,10 +280,16 @@ json_t *as_cache_get(struct as_cache *c, const char *key)
 {
     json_t *obj;
 
+    json_t *full;
+
     pthread_rwlock_rdlock(&c->lock);
     obj = json_incref(json_object_get(c->map, key));
     pthread_rwlock_unlock(&c->lock);
-    return obj;
+    if (!obj || !c->compact)
+        return obj;
+    full = expand(obj);
+    json_decref(obj);
+    return full;
 }
 
 json_t *as_cache_list(struct as_cache *c)
@@ -211,7 +305,7 @@ json_t *as_cache_list(struct as_cache *c)
         json_array_append(arr, obj);
     }
     pthread_rwlock_unlock(&c->lock);
-    return arr;
+    return c->compact ? expand_all(arr) : arr;
 }
 
 /* Objects of the keys in idx[value], as a new array. */
@@ -231,7 +325,7 @@ static json_t *index_lookup(struct as_cache *c, json_t *const *idx, const char *
         json_array_append(arr, json_object_get(c->map, key));
     }
     pthread_rwlock_unlock(&c->lock);
-    return arr;
+    return c->compact ? expand_all(arr) : arr;
 }
 
 json_t *as_cache_by_owner(struct as_cache *c, const char *owner_uid)

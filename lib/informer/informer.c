@@ -84,6 +84,7 @@ as_status as_informer_new(const struct as_informer_options *opts,
     }
     if ((st = as_cache_new(opts->index_label, &inf->cache, err)) != AS_OK)
         goto fail;
+    as_cache_set_compact(inf->cache, opts->compact);
     snprintf(inf->name, sizeof(inf->name), "%s", opts->name ? opts->name : "");
     if (!opts->name)
         snprintf(inf->name, sizeof(inf->name), "inf-%s", opts->res->plural);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "informer/backoff.h"
 #include "informer/cache.h"
 #include "informer/diff.h"
@@ -283,6 +284,66 @@ START_TEST(cache_shares_references_and_keeps_indexes_current)
 }
 END_TEST
 
+START_TEST(compact_cache_hands_out_whole_objects_and_stubs_to_the_writer)
+{
+    struct as_cache *c = NULL;
+    struct as_error err = {0};
+    json_t *a = owned("a", "owner-1", "web"), *b = owned("b", "owner-1", "db");
+    json_t *a2 = owned("a", "owner-2", "web"), *old = NULL, *got, *arr, *map;
+    struct as_informer_events ev;
+
+    json_object_set_new(json_object_get(a, "spec") ? json_object_get(a, "spec") : a, "big",
+                        json_string("a value only the whole object carries"));
+    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
+    as_cache_set_compact(c, true);
+    ck_assert_int_eq(as_cache_put(c, "n/a", a, NULL), AS_OK);
+    ck_assert_int_eq(as_cache_put(c, "n/b", b, NULL), AS_OK);
+    ck_assert_int_eq(a->refcount, 1); /* not kept: its text is */
+    got = as_cache_get(c, "n/a");
+    ck_assert_ptr_ne(got, a);
+    ck_assert(json_equal(got, a)); /* equal content, a private copy */
+    json_decref(got);
+    arr = as_cache_by_owner(c, "owner-1");
+    ck_assert_uint_eq(json_array_size(arr), 2);
+    ck_assert(json_equal(json_array_get(arr, 0), a) || json_equal(json_array_get(arr, 1), a));
+    json_decref(arr);
+    arr = as_cache_by_label(c, "db");
+    ck_assert_uint_eq(json_array_size(arr), 1);
+    ck_assert(json_equal(json_array_get(arr, 0), b));
+    json_decref(arr);
+    /* The old object of a put is the stub: identity, controller and label, no body. */
+    ck_assert_int_eq(as_cache_put(c, "n/a", a2, &old), AS_OK);
+    ck_assert_str_eq(as_cache_controller_uid(old), "owner-1");
+    ck_assert_str_eq(json_string_value(as_json_path(old, "metadata.name")), "a");
+    ck_assert_str_eq(json_string_value(as_json_path(old, "metadata.labels.app")), "web");
+    ck_assert_ptr_null(json_object_get(old, "big"));
+    json_decref(old);
+    arr = as_cache_by_owner(c, "owner-1");
+    ck_assert_uint_eq(json_array_size(arr), 1);
+    json_decref(arr);
+    /* A relist diff over the stubs: unchanged stays, changed and new are whole until replace. */
+    map = NULL;
+    arr = json_pack("[O, O]", b, a2);
+    ck_assert_int_eq(as_informer_diff(as_cache_map_writer(c), arr, &map, &ev, &err), AS_OK);
+    ck_assert_uint_eq(ev.n, 0);
+    as_informer_events_free(&ev);
+    ck_assert_int_eq(as_cache_replace(c, map), AS_OK);
+    ck_assert_uint_eq(as_cache_len(c), 2);
+    got = as_cache_get(c, "n/a");
+    ck_assert(json_equal(got, a2));
+    json_decref(got);
+    json_decref(arr);
+    arr = as_cache_list(c);
+    ck_assert_uint_eq(json_array_size(arr), 2);
+    json_decref(arr);
+    as_cache_free(c);
+    ck_assert_int_eq(b->refcount, 1);
+    json_decref(a);
+    json_decref(b);
+    json_decref(a2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("informer_diff");
@@ -298,6 +359,7 @@ int main(void)
     tcase_add_test(tc, malformed_items_fail_without_events);
     tcase_add_test(tc, backoff_is_jittered_exponential_and_capped);
     tcase_add_test(tc, cache_shares_references_and_keeps_indexes_current);
+    tcase_add_test(tc, compact_cache_hands_out_whole_objects_and_stubs_to_the_writer);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
