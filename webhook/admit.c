@@ -84,16 +84,12 @@ as_status as_admit_metrics_register(struct as_metrics *m, struct as_admit_metric
     return st;
 }
 
-/* Appends s as a JSON string (quoted, escaped) to out. */
+/* Appends s as a JSON string (quoted, escaped as jansson does) to out; NULL as "". */
 static as_status put_json_str(struct as_buf *out, const char *s)
 {
-    json_t *v = json_string(s != NULL ? s : "");
-    char *t = v != NULL ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
-    as_status st = t == NULL ? AS_E_NOMEM : as_buf_append_str(out, t);
-
-    free(t);
-    json_decref(v);
-    return st;
+    if (s == NULL)
+        s = "";
+    return as_review_json_string(out, s, strlen(s));
 }
 
 /* The strictest effective mode among the result's violations ("none" when clean). */

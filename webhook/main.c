@@ -3,8 +3,11 @@
  * maintenance thread (certificate reload / rotation). The HTTPS service loop
  * runs on the main thread; informers run on their own threads.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -20,6 +23,8 @@
 #include "base/yaml.h"
 #include "appstack.h"
 #include "certsrc.h"
+#include "jobs.h"
+#include "jsonalloc.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
 #include "policywatch.h"
@@ -33,6 +38,7 @@ struct opts {
     const char *cert_secret, *service, *webhook_configs, *policy_name, *policy_file;
     const char *operator_sa, *audit_log;
     int64_t cert_validity;
+    unsigned workers; /* decision threads; 0 = on the service thread */
     bool local, no_watch;
     enum as_log_level level;
     enum as_log_format format;
@@ -95,6 +101,10 @@ static void usage(FILE *out)
         "                              the operator's account, allowed to change guarded children\n"
         "                              (default " AS_POLICY_DEFAULT_OPERATOR_SA ")\n"
         "    --audit-log FILE|-        append one JSON line per decision (- = stdout)\n"
+        "    --workers N               threads that decide large reviews (64 KiB and more)\n"
+        "                              while the service thread keeps serving the others\n"
+        "                              (default: one per CPU this process may run on, at\n"
+        "                              most 4; 0 = everything on the service thread)\n"
         "    --log-level LEVEL         debug, info, warn or error (default info)\n"
         "    --log-format FORMAT       text or json (default text)\n"
         "    -h, --help                show this help and exit\n"
@@ -150,6 +160,33 @@ static bool parse_duration(const char *s, int64_t *out)
     return true;
 }
 
+/* "0".."AS_JOBS_MAX_THREADS" into *out. */
+static bool parse_workers(const char *s, unsigned *out)
+{
+    char *end = NULL;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 0 || v > AS_JOBS_MAX_THREADS)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+/* Default --workers: the CPUs this process may run on (affinity), 1..4. */
+static unsigned default_workers(void)
+{
+    cpu_set_t set;
+    int n = 0;
+
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+        n = CPU_COUNT(&set);
+    if (n <= 0)
+        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1u : n > 4 ? 4u : (unsigned)n;
+}
+
 /* Parses argv into o. Returns 0 to go on, 1 after --help/--version, 2 on usage errors. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -171,6 +208,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         O_AUDIT,
         O_LEVEL,
         O_FORMAT,
+        O_WORKERS,
         O_VERSION
     };
     static const struct option longopts[] = {
@@ -191,6 +229,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"audit-log", required_argument, NULL, O_AUDIT},
         {"log-level", required_argument, NULL, O_LEVEL},
         {"log-format", required_argument, NULL, O_FORMAT},
+        {"workers", required_argument, NULL, O_WORKERS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -249,6 +288,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
                         "appstack-webhook: --cert-validity %s: expected a duration like "
                         "90d, 12h, 30m or 45s\n",
                         optarg);
+                return 2;
+            }
+            break;
+        case O_WORKERS:
+            if (!parse_workers(optarg, &o->workers)) {
+                fprintf(stderr,
+                        "appstack-webhook: --workers %s: expected a number of threads from 0 "
+                        "to %d\n",
+                        optarg, AS_JOBS_MAX_THREADS);
                 return 2;
             }
             break;
@@ -562,6 +610,7 @@ static int run(struct app *a)
     so.initial_key_pem = a->key_pem;
     so.handler = as_routes_handle;
     so.handler_ctx = &a->routes;
+    so.workers = a->o.workers;
     if (st == AS_OK)
         st = as_server_new(&so, &g_server, &err);
     if (a->key_pem != NULL) {
@@ -621,10 +670,17 @@ int main(int argc, char **argv)
     a.o.cert_validity = 90 * 86400;
     a.o.level = AS_LOG_INFO;
     a.o.format = AS_LOG_TEXT;
+    a.o.workers = default_workers();
     rc = parse_args(argc, argv, &a.o);
     if (rc != 0)
         return rc == 1 ? 0 : 2;
     as_log_setup(a.o.level, a.o.format);
+    /* Few arenas, and 1 MiB review bodies go back to the kernel when freed
+     * instead of raising the heap's high-water mark (RSS target, bench). */
+    mallopt(M_ARENA_MAX, 2);
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024); /* a fixed mmap threshold pins this too */
+    as_jsonalloc_install(); /* before the first JSON value: reviews allocate through it */
     json_object_seed(0);
     rc = run(&a);
     teardown(&a);

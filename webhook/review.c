@@ -1,7 +1,8 @@
 /*
  * review.c - AdmissionReview v1 decoding (bounded, field-naming errors) and
  * response encoding (uid echo, status, warnings, base64 JSONPatch, audit
- * annotations). Pure: no I/O, no clock.
+ * annotations). Pure: no I/O, no clock. The JSON reading and string
+ * escaping underneath live in review_json.c.
  */
 #include "review.h"
 
@@ -186,7 +187,7 @@ as_status as_review_decode(const char *body, size_t len, struct as_review_reques
         return as_error_set(err, AS_E_LIMIT,
                             "request body: %zu bytes is over the limit of %u bytes", len,
                             AS_REVIEW_MAX_BODY);
-    st = as_json_parse(body, len, AS_REVIEW_MAX_BODY, &r.doc, err);
+    st = as_review_json_parse(body, len, &r.doc, err);
     if (st != AS_OK) {
         as_error_prefix(err, "request body");
         return st;
@@ -244,80 +245,104 @@ as_status as_review_base64(const void *data, size_t len, struct as_buf *out)
     return st;
 }
 
-/* Builds the response object (new reference) or NULL when out of memory. */
-static json_t *response_object(const struct as_review_response *resp, struct as_buf *b64)
+/* Appends ,"key": and the string value (a NULL value is written as ""). */
+static as_status put_member(struct as_buf *out, const char *key, const char *value)
 {
-    json_t *r = json_object();
-    int bad = r == NULL;
+    as_status st = as_buf_append_str(out, key);
 
-    bad |= json_object_set_new(r, "uid", json_string(resp->uid ? resp->uid : ""));
-    bad |= json_object_set_new(r, "allowed", json_boolean(resp->allowed));
-    if (resp->code != 0 || resp->message != NULL) {
-        json_t *s = json_object();
-        bad |= s == NULL;
-        if (resp->code != 0)
-            bad |= json_object_set_new(s, "code", json_integer(resp->code));
-        if (resp->message != NULL)
-            bad |= json_object_set_new(s, "message", json_string(resp->message));
-        if (resp->reason != NULL)
-            bad |= json_object_set_new(s, "reason", json_string(resp->reason));
-        bad |= json_object_set_new(r, "status", s);
-    }
-    if (resp->n_warnings > 0) {
-        json_t *w = json_array();
-        for (size_t i = 0; i < resp->n_warnings; i++)
-            bad |= json_array_append_new(w, json_string(resp->warnings[i]));
-        bad |= json_object_set_new(r, "warnings", w);
-    }
-    if (b64 != NULL && b64->data != NULL) {
-        bad |= json_object_set_new(r, "patchType", json_string("JSONPatch"));
-        bad |= json_object_set_new(r, "patch", json_string(b64->data));
-    }
-    if (resp->audit_annotations != NULL && json_object_size(resp->audit_annotations) > 0)
-        bad |= json_object_set_new(r, "auditAnnotations", json_deep_copy(resp->audit_annotations));
-    if (bad) {
-        json_decref(r);
-        return NULL;
-    }
-    return r;
+    if (value == NULL)
+        value = "";
+    return st == AS_OK ? as_review_json_string(out, value, strlen(value)) : st;
 }
 
-/* Encodes the AdmissionReview response into out. */
+/* The "status" member of a denial: code, message, reason (each when set). */
+static as_status put_status(const struct as_review_response *resp, struct as_buf *out)
+{
+    const char *sep = "";
+    as_status st = as_buf_append_str(out, ",\"status\":{");
+
+    if (st == AS_OK && resp->code != 0) {
+        st = as_buf_appendf(out, "\"code\":%d", resp->code);
+        sep = ",";
+    }
+    if (st == AS_OK && resp->message != NULL) {
+        st = as_buf_append_str(out, sep);
+        if (st == AS_OK)
+            st = put_member(out, "\"message\":", resp->message);
+        sep = ",";
+    }
+    if (st == AS_OK && resp->reason != NULL) {
+        st = as_buf_append_str(out, sep);
+        if (st == AS_OK)
+            st = put_member(out, "\"reason\":", resp->reason);
+    }
+    return st == AS_OK ? as_buf_append(out, "}", 1) : st;
+}
+
+/* The "warnings" array. */
+static as_status put_warnings(const struct as_review_response *resp, struct as_buf *out)
+{
+    as_status st = as_buf_append_str(out, ",\"warnings\":[");
+
+    for (size_t i = 0; i < resp->n_warnings && st == AS_OK; i++) {
+        if (i > 0)
+            st = as_buf_append(out, ",", 1);
+        if (st == AS_OK)
+            st = as_review_json_string(out, resp->warnings[i], strlen(resp->warnings[i]));
+    }
+    return st == AS_OK ? as_buf_append(out, "]", 1) : st;
+}
+
+/* "patchType":"JSONPatch" and the base64 of the compact patch. */
+static as_status put_patch(const json_t *patch, struct as_buf *out)
+{
+    char *text = json_dumps(patch, JSON_COMPACT);
+    as_status st = text == NULL
+                       ? AS_E_NOMEM
+                       : as_buf_append_str(out, ",\"patchType\":\"JSONPatch\",\"patch\":\"");
+
+    if (st == AS_OK)
+        st = as_review_base64(text, strlen(text), out);
+    if (st == AS_OK)
+        st = as_buf_append(out, "\"", 1);
+    free(text);
+    return st;
+}
+
+/* "auditAnnotations" as jansson writes the object (compact, in insertion order). */
+static as_status put_annotations(const json_t *ann, struct as_buf *out)
+{
+    char *text = json_dumps(ann, JSON_COMPACT);
+    as_status st = text == NULL ? AS_E_NOMEM : as_buf_append_str(out, ",\"auditAnnotations\":");
+
+    if (st == AS_OK)
+        st = as_buf_append_str(out, text);
+    free(text);
+    return st;
+}
+
+/*
+ * Encodes the AdmissionReview response into out, written directly (no jansson
+ * tree): byte for byte what json_dumps(JSON_COMPACT) of the same document
+ * gives, members in this order. On failure out may hold a partial response.
+ */
 as_status as_review_encode(const struct as_review_response *resp, struct as_buf *out)
 {
-    struct as_buf b64;
-    json_t *doc = NULL, *r = NULL;
-    char *text = NULL, *ptext = NULL;
-    as_status st = AS_OK;
+    as_status st = as_buf_append_str(out, "{\"apiVersion\":\"admission.k8s.io/v1\","
+                                          "\"kind\":\"AdmissionReview\",\"response\":{");
 
-    as_buf_init(&b64, AS_REVIEW_MAX_BODY * 2);
-    if (resp->patch != NULL && json_array_size(resp->patch) > 0) {
-        ptext = json_dumps(resp->patch, JSON_COMPACT);
-        st = ptext == NULL ? AS_E_NOMEM : as_review_base64(ptext, strlen(ptext), &b64);
-        if (st != AS_OK)
-            goto out;
-    }
-    r = response_object(resp, &b64);
-    doc = json_object();
-    if (r == NULL || doc == NULL) {
-        st = AS_E_NOMEM;
-        goto out;
-    }
-    if (json_object_set_new(doc, "apiVersion", json_string("admission.k8s.io/v1")) ||
-        json_object_set_new(doc, "kind", json_string("AdmissionReview")) ||
-        json_object_set_new(doc, "response", r)) {
-        r = NULL; /* stolen by json_object_set_new, even on failure */
-        st = AS_E_NOMEM;
-        goto out;
-    }
-    r = NULL;
-    text = json_dumps(doc, JSON_COMPACT);
-    st = text == NULL ? AS_E_NOMEM : as_buf_append_str(out, text);
-out:
-    json_decref(r);
-    json_decref(doc);
-    free(text);
-    free(ptext);
-    as_buf_free(&b64);
-    return st;
+    if (st == AS_OK)
+        st = put_member(out, "\"uid\":", resp->uid);
+    if (st == AS_OK)
+        st = as_buf_append_str(out, resp->allowed ? ",\"allowed\":true" : ",\"allowed\":false");
+    if (st == AS_OK && (resp->code != 0 || resp->message != NULL))
+        st = put_status(resp, out);
+    if (st == AS_OK && resp->n_warnings > 0)
+        st = put_warnings(resp, out);
+    if (st == AS_OK && resp->patch != NULL && json_array_size(resp->patch) > 0)
+        st = put_patch(resp->patch, out);
+    if (st == AS_OK && resp->audit_annotations != NULL &&
+        json_object_size(resp->audit_annotations) > 0)
+        st = put_annotations(resp->audit_annotations, out);
+    return st == AS_OK ? as_buf_append(out, "}}", 2) : st;
 }

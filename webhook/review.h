@@ -48,6 +48,21 @@ as_status as_review_decode(const char *body, size_t len, struct as_review_reques
                            struct as_error *err);
 void as_review_request_free(struct as_review_request *r);
 
+/*
+ * Parses a JSON body exactly as as_json_parse(body, len, AS_REVIEW_MAX_BODY)
+ * does (jansson, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY): the same tree, the
+ * same errors; only faster. *out is a new reference on AS_OK.
+ */
+as_status as_review_json_parse(const char *body, size_t len, json_t **out, struct as_error *err);
+
+/*
+ * The fast reader alone (exposed for tests): a new reference, or NULL when it
+ * gives up (invalid JSON, or valid input it leaves to jansson: \u0000,
+ * integers outside 64 bits, reals that overflow or underflow, numbers longer
+ * than 63 characters, nesting deeper than 512, duplicate keys).
+ */
+json_t *as_review_json_fast(const char *body, size_t len);
+
 /* The response to encode. Everything borrowed. */
 struct as_review_response {
     const char *uid;
@@ -63,9 +78,18 @@ struct as_review_response {
 
 /*
  * Appends {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",
- * "response":{...}} to out. AS_E_LIMIT / AS_E_NOMEM.
+ * "response":{...}} to out. AS_E_LIMIT / AS_E_NOMEM (out may then hold part
+ * of the response; callers discard it).
  */
 as_status as_review_encode(const struct as_review_response *resp, struct as_buf *out);
+
+/*
+ * Appends s (len bytes of UTF-8) as a quoted JSON string, escaped exactly as
+ * jansson's json_dumps escapes it (\" \\ \b \f \n \r \t, other control
+ * characters as \u00XX, everything else as is). AS_E_INVALID_ARG for invalid
+ * UTF-8 (jansson refuses it too), AS_E_LIMIT when out is full.
+ */
+as_status as_review_json_string(struct as_buf *out, const char *s, size_t len);
 
 /* Standard base64 (with padding) of len bytes appended to out. */
 as_status as_review_base64(const void *data, size_t len, struct as_buf *out);

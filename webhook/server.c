@@ -18,20 +18,33 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libwebsockets.h>
 
+#include "jobs.h"
+
 #define CHUNK 16384
+/* Spare request/response buffers kept for reuse, and the largest size kept. */
+#define POOL_BUFS 32
+#define KEEP_BUF (64u * 1024u)
 
 struct as_server {
     struct lws_context *ctx;
     struct as_server_options opts;
     atomic_bool stop;
     char host[256];
+    struct as_buf pool[POOL_BUFS]; /* spare buffers; used by the service thread only */
+    size_t n_pool;
+    struct as_jobs *jobs; /* NULL: every request runs on the service thread */
+    size_t offload_min;   /* bodies at least this large go to a worker */
 };
 
+struct job;
+
+/* Per transaction (lws allocates it for each request and frees it after). */
 struct pss {
     char method[8];
     char path[256];
@@ -42,33 +55,171 @@ struct pss {
     int status;
     size_t sent;
     bool too_large, headers_sent, close_after, active;
+    struct job *job; /* the request while a worker has it, else NULL */
 };
 
-/* Frees a connection's buffers. */
-static void pss_clear(struct pss *p)
+/*
+ * A request handed to a worker. The worker touches only req, resp,
+ * resp_ctype and status (the job's own copies); wsi and pss are used on the
+ * service thread only, and pss is NULL once the stream went away while the
+ * job ran (the answer is then dropped).
+ */
+struct job {
+    struct as_jobs_item link; /* first: the pool links jobs through it */
+    struct as_server *s;
+    struct lws *wsi;
+    struct pss *pss;
+    char method[8], path[256], ctype[128];
+    struct as_buf body, resp;
+    bool too_large;
+    const char *resp_ctype;
+    int status;
+};
+
+/* An empty buffer limited to max: a spare one from the pool (no malloc), or a new one. */
+static void buf_take(struct as_server *s, struct as_buf *b, size_t max)
 {
-    as_buf_free(&p->body);
-    as_buf_free(&p->resp);
+    if (s->n_pool > 0)
+        *b = s->pool[--s->n_pool];
+    else
+        as_buf_init(b, max);
+    b->max = max; /* a pooled buffer's allocation is at most KEEP_BUF, below any limit */
+    as_buf_reset(b);
+}
+
+/* Gives b back: a small allocation goes to the pool, a large one is freed. b is left empty. */
+static void buf_give(struct as_server *s, struct as_buf *b)
+{
+    if (b->data != NULL && b->cap <= KEEP_BUF && s->n_pool < POOL_BUFS) {
+        s->pool[s->n_pool++] = *b;
+        as_buf_init(b, b->max);
+        return;
+    }
+    as_buf_free(b);
+}
+
+/* Releases a transaction's buffers; a job still running for it will be dropped when it ends. */
+static void pss_clear(struct as_server *s, struct pss *p)
+{
+    if (p->job != NULL) {
+        p->job->pss = NULL;
+        p->job = NULL;
+    }
+    buf_give(s, &p->body);
+    buf_give(s, &p->resp);
     p->active = false;
 }
 
-/* Runs the handler and schedules the response. */
-static void dispatch(struct lws *wsi, struct as_server *s, struct pss *p)
+/* Calls the handler for one request: fills resp and *ctype, returns the status. */
+static int handle(struct as_server *s, const char *method, const char *path, const char *ctype,
+                  const struct as_buf *body, bool too_large, struct as_buf *resp,
+                  const char **resp_ctype)
 {
     struct as_http_request req = {
-        .method = p->method,
-        .path = p->path,
-        .content_type = p->ctype,
-        .body = p->body.data != NULL ? p->body.data : "",
-        .body_len = p->body.len,
-        .body_too_large = p->too_large,
+        .method = method,
+        .path = path,
+        .content_type = ctype,
+        .body = body->data != NULL ? body->data : "",
+        .body_len = body->len,
+        .body_too_large = too_large,
     };
+    int status;
 
-    as_buf_init(&p->resp, AS_SERVER_MAX_RESPONSE);
-    p->resp_ctype = "text/plain; charset=utf-8";
-    p->status = s->opts.handler(s->opts.handler_ctx, &req, &p->resp, &p->resp_ctype);
-    if (p->resp.data == NULL)
-        as_buf_append(&p->resp, "", 0);
+    *resp_ctype = "text/plain; charset=utf-8";
+    status = s->opts.handler(s->opts.handler_ctx, &req, resp, resp_ctype);
+    if (resp->data == NULL)
+        as_buf_append(resp, "", 0);
+    return status;
+}
+
+/* A worker runs one job (jobs.h). */
+static void job_run(struct as_jobs_item *item, void *ctx)
+{
+    struct job *j = (struct job *)item;
+
+    (void)ctx;
+    j->status = handle(j->s, j->method, j->path, j->ctype, &j->body, j->too_large, &j->resp,
+                       &j->resp_ctype);
+}
+
+/* Wakes the service thread after a job finished (lws_cancel_service is thread-safe). */
+static void job_notify(void *ctx)
+{
+    struct as_server *s = ctx;
+
+    lws_cancel_service(s->ctx);
+}
+
+/* Moves a request with a body to a worker; false when no job could be made (run it inline). */
+static bool offload(struct lws *wsi, struct as_server *s, struct pss *p)
+{
+    struct job *j = calloc(1, sizeof(*j));
+
+    if (j == NULL)
+        return false;
+    j->s = s;
+    j->wsi = wsi;
+    j->pss = p;
+    memcpy(j->method, p->method, sizeof(j->method));
+    memcpy(j->path, p->path, sizeof(j->path));
+    memcpy(j->ctype, p->ctype, sizeof(j->ctype));
+    j->body = p->body; /* moved: the job owns the body now */
+    as_buf_init(&p->body, AS_SERVER_MAX_BODY);
+    j->too_large = p->too_large;
+    buf_take(s, &j->resp, AS_SERVER_MAX_RESPONSE);
+    p->job = j;
+    as_jobs_submit(s->jobs, &j->link);
+    return true;
+}
+
+/* Frees a job and gives its buffers back (service thread). */
+static void job_free(struct as_server *s, struct job *j)
+{
+    if (j->pss != NULL)
+        j->pss->job = NULL;
+    buf_give(s, &j->body);
+    buf_give(s, &j->resp);
+    free(j);
+}
+
+/* Service thread, after a wake-up: answers every finished job whose stream is still there. */
+static void collect_jobs(struct as_server *s)
+{
+    struct as_jobs_item *it = s->jobs != NULL ? as_jobs_take_done(s->jobs) : NULL;
+
+    while (it != NULL) {
+        struct job *j = (struct job *)it;
+        struct pss *p = j->pss;
+
+        it = it->next;
+        if (p != NULL) {
+            buf_give(s, &p->resp);
+            p->resp = j->resp; /* moved into the transaction */
+            as_buf_init(&j->resp, AS_SERVER_MAX_RESPONSE);
+            p->resp_ctype = j->resp_ctype;
+            p->status = j->status;
+            p->sent = 0;
+            p->headers_sent = false;
+            lws_callback_on_writable(j->wsi);
+        }
+        job_free(s, j);
+    }
+}
+
+/*
+ * Runs the handler and schedules the response. With workers, a large body
+ * (at least offload_min bytes: its decoding and evaluation take
+ * milliseconds) goes to a worker and is answered when it comes back, so the
+ * service thread keeps serving every other connection meanwhile; a typical
+ * review (tens of microseconds) is cheaper to decide here than to hand over.
+ */
+static void dispatch(struct lws *wsi, struct as_server *s, struct pss *p)
+{
+    if (s->jobs != NULL && p->body.len >= s->offload_min && offload(wsi, s, p))
+        return;
+    buf_take(s, &p->resp, AS_SERVER_MAX_RESPONSE);
+    p->status =
+        handle(s, p->method, p->path, p->ctype, &p->body, p->too_large, &p->resp, &p->resp_ctype);
     p->sent = 0;
     p->headers_sent = false;
     lws_callback_on_writable(wsi);
@@ -98,14 +249,14 @@ static int on_http(struct lws *wsi, struct as_server *s, struct pss *p, const ch
     long long n = 0;
     char *end = NULL;
 
-    pss_clear(p);
+    pss_clear(s, p);
     memset(p, 0, sizeof(*p));
+    buf_take(s, &p->body, AS_SERVER_MAX_BODY);
     p->active = true;
     snprintf(p->method, sizeof(p->method), "%s", method_of(wsi));
     snprintf(p->path, sizeof(p->path), "%s", uri != NULL ? uri : "/");
     if (lws_hdr_copy(wsi, p->ctype, sizeof(p->ctype), WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
         p->ctype[0] = '\0';
-    as_buf_init(&p->body, AS_SERVER_MAX_BODY);
     if (lws_hdr_copy(wsi, clen, sizeof(clen), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
         n = strtoll(clen, &end, 10);
     if (n > (long long)AS_SERVER_MAX_BODY)
@@ -115,28 +266,67 @@ static int on_http(struct lws *wsi, struct as_server *s, struct pss *p, const ch
     return 0;
 }
 
+/* After the last byte of a response: next request (keep-alive) or close. Returns -1 to close. */
+static int response_done(struct lws *wsi, struct as_server *s, struct pss *p)
+{
+    bool close_after = p->close_after;
+
+    pss_clear(s, p);
+    p->status = 0;
+    if (close_after)
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/*
+ * Writes the status line and headers. On HTTP/1.1 a body that fits in the
+ * same chunk goes out in the same write (one TLS record, one syscall);
+ * HTTP/2 sends headers and data as separate frames. Returns -1 to close,
+ * 1 when the whole response went out.
+ */
+static int write_headers(struct lws *wsi, struct pss *p, unsigned char *start, unsigned char *end)
+{
+    unsigned char *ptr = start;
+    size_t n;
+
+    if (lws_add_http_common_headers(wsi, (unsigned int)p->status, p->resp_ctype,
+                                    (lws_filepos_t)p->resp.len, &ptr, end) ||
+        (p->close_after &&
+         lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+                                      &ptr, end)))
+        return -1;
+    p->headers_sent = true;
+    if (lws_get_network_wsi(wsi) == wsi && p->resp.len + 4 <= (size_t)(end - ptr)) {
+        if (lws_finalize_http_header(wsi, &ptr, end))
+            return -1;
+        memcpy(ptr, p->resp.data, p->resp.len);
+        n = (size_t)(ptr - start) + p->resp.len;
+        if (lws_write(wsi, start, n, LWS_WRITE_HTTP_FINAL) != (int)n)
+            return -1;
+        p->sent = p->resp.len;
+        return 1;
+    }
+    if (lws_finalize_write_http_header(wsi, start, &ptr, end))
+        return -1;
+    return p->resp.len == 0 ? 1 : 0;
+}
+
 /* Writes the status line and headers, then the body in chunks. Returns -1 to close. */
-static int on_writable(struct lws *wsi, struct pss *p)
+static int on_writable(struct lws *wsi, struct as_server *s, struct pss *p)
 {
     unsigned char buf[LWS_PRE + CHUNK];
-    unsigned char *start = buf + LWS_PRE, *ptr = start, *end = buf + sizeof(buf) - 1;
+    unsigned char *start = buf + LWS_PRE, *end = buf + sizeof(buf) - 1;
     size_t left, n;
+    int r;
 
     if (!p->active || p->status == 0)
         return 0;
     if (!p->headers_sent) {
-        if (lws_add_http_common_headers(wsi, (unsigned int)p->status, p->resp_ctype,
-                                        (lws_filepos_t)p->resp.len, &ptr, end) ||
-            (p->close_after &&
-             lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
-                                          5, &ptr, end)) ||
-            lws_finalize_write_http_header(wsi, start, &ptr, end))
-            return -1;
-        p->headers_sent = true;
-        if (p->resp.len > 0) {
-            lws_callback_on_writable(wsi);
-            return 0;
-        }
+        r = write_headers(wsi, p, start, end);
+        if (r != 0)
+            return r < 0 ? -1 : response_done(wsi, s, p);
+        lws_callback_on_writable(wsi);
+        return 0;
     }
     left = p->resp.len - p->sent;
     n = left < CHUNK ? left : CHUNK;
@@ -150,12 +340,20 @@ static int on_writable(struct lws *wsi, struct pss *p)
         lws_callback_on_writable(wsi);
         return 0;
     }
-    bool close_after = p->close_after;
-    pss_clear(p);
-    p->status = 0;
-    if (close_after)
-        return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    return response_done(wsi, s, p);
+}
+
+/*
+ * HTTP/2: gives the peer back the flow-control credit for len body bytes just
+ * consumed (stream and connection). lws 4.1 grants 256 KiB once and never
+ * replenishes a server stream's window, so without this an h2 client (the
+ * API server multiplexes reviews on one connection) stalls for good once
+ * 256 KiB of request bodies went over a connection.
+ */
+static void return_rx_credit(struct lws *wsi, size_t len)
+{
+    if (len > 0 && len <= INT32_MAX && lws_get_network_wsi(wsi) != wsi)
+        lws_h2_update_peer_txcredit(wsi, LWS_H2_STREAM_SID, (int)len);
 }
 
 /* The one protocol's callback. */
@@ -177,17 +375,23 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             p->too_large = true;
             as_buf_free(&p->body);
         }
+        return_rx_credit(wsi, len);
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (p->status == 0)
+        if (p->status == 0 && p->job == NULL)
             dispatch(wsi, s, p);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        return on_writable(wsi, p);
+        return on_writable(wsi, s, p);
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        if (s != NULL)
+            collect_jobs(s);
+        return 0;
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        if (p != NULL)
-            pss_clear(p);
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (p != NULL && s != NULL)
+            pss_clear(s, p);
         return 0;
     default:
         break;
@@ -234,6 +438,15 @@ as_status as_server_new(const struct as_server_options *opts, struct as_server *
                             "certificate was refused)",
                             opts->host != NULL && *opts->host ? opts->host : "*", opts->port);
     }
+    s->offload_min = opts->offload_min > 0 ? opts->offload_min : AS_SERVER_OFFLOAD_MIN;
+    if (opts->workers > 0 &&
+        as_jobs_start(opts->workers, job_run, job_notify, s, &s->jobs) != AS_OK) {
+        as_server_free(s);
+        return as_error_set(err, AS_E_INVALID_ARG,
+                            "--workers %u: cannot start that many threads (1..%d, or 0 to "
+                            "decide on the service thread)",
+                            opts->workers, AS_JOBS_MAX_THREADS);
+    }
     *out = s;
     return AS_OK;
 }
@@ -253,9 +466,21 @@ void as_server_stop(struct as_server *s)
 
 void as_server_free(struct as_server *s)
 {
+    struct as_jobs_item *left;
+
     if (s == NULL)
         return;
+    /* workers first: no job may finish into a context that is going away */
+    left = as_jobs_stop(s->jobs);
+    s->jobs = NULL;
+    while (left != NULL) {
+        struct job *j = (struct job *)left;
+        left = left->next;
+        job_free(s, j);
+    }
     lws_context_destroy(s->ctx);
+    while (s->n_pool > 0)
+        as_buf_free(&s->pool[--s->n_pool]);
     free(s);
 }
 

@@ -14,6 +14,7 @@
  * capabilities do not apply to pods with spec.os.name "windows".
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy/policy_int.h"
@@ -57,9 +58,23 @@ struct ctr {
 typedef void (*ctr_fn)(struct as_policy_eval *ev, const struct as__podspec *ps,
                        const struct ctr *c);
 
-/* Calls fn for every container of every list. */
-static void each_container(struct as_policy_eval *ev, const struct as__podspec *ps, ctr_fn fn)
+/* Every container of every list, in evaluation order, with its path (built once per pod). */
+struct ctrs {
+    struct ctr *v; /* owned */
+    size_t n;
+};
+
+/* Collects the containers of ps; false when out of memory. */
+static bool ctrs_collect(const struct as__podspec *ps, struct ctrs *out)
 {
+    size_t total = 0;
+
+    out->n = 0;
+    for (size_t l = 0; l < 3; l++)
+        total += json_array_size(json_object_get(ps->spec, as__container_lists[l]));
+    out->v = total > 0 ? malloc(total * sizeof(*out->v)) : NULL;
+    if (total > 0 && out->v == NULL)
+        return false;
     for (size_t l = 0; l < 3; l++) {
         const json_t *arr = json_object_get(ps->spec, as__container_lists[l]);
         const json_t *c;
@@ -67,16 +82,26 @@ static void each_container(struct as_policy_eval *ev, const struct as__podspec *
 
         json_array_foreach(arr, i, c)
         {
-            struct ctr ct;
+            struct ctr *ct = &out->v[out->n];
 
             if (!json_is_object(c))
                 continue;
-            ct.c = c;
-            ct.sc = json_object_get(c, "securityContext");
-            snprintf(ct.path, sizeof ct.path, "%s.%s[%zu]", ps->prefix, as__container_lists[l], i);
-            fn(ev, ps, &ct);
+            ct->c = c;
+            ct->sc = json_object_get(c, "securityContext");
+            snprintf(ct->path, sizeof ct->path, "%s.%s[%zu]", ps->prefix, as__container_lists[l],
+                     i);
+            out->n++;
         }
     }
+    return true;
+}
+
+/* Calls fn for every container of every list. */
+static void each_container(struct as_policy_eval *ev, const struct as__podspec *ps,
+                           const struct ctrs *cs, ctr_fn fn)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        fn(ev, ps, &cs->v[i]);
 }
 
 /* ---- baseline ---- */
@@ -159,12 +184,18 @@ static void host_probes_ctr(struct as_policy_eval *ev, const struct as__podspec 
 
     (void)ps;
     for (size_t i = 0; i < 3; i++) {
+        const json_t *h = json_object_get(c->c, PROBES[i]);
+        if (h == NULL)
+            continue; /* nothing to report: skip building the path */
         snprintf(p, sizeof p, "%s.%s", c->path, PROBES[i]);
-        host_field(ev, json_object_get(c->c, PROBES[i]), p);
+        host_field(ev, h, p);
     }
     for (size_t i = 0; i < 2; i++) {
+        const json_t *h = json_object_get(json_object_get(c->c, "lifecycle"), HOOKS[i]);
+        if (h == NULL)
+            continue;
         snprintf(p, sizeof p, "%s.lifecycle.%s", c->path, HOOKS[i]);
-        host_field(ev, json_object_get(json_object_get(c->c, "lifecycle"), HOOKS[i]), p);
+        host_field(ev, h, p);
     }
 }
 
@@ -481,26 +512,29 @@ static void restricted_pod(struct as_policy_eval *ev, const struct as__podspec *
 
 void as__check_pod_security(struct as_policy_eval *ev)
 {
+    static const ctr_fn baseline[] = {privileged_ctr,  caps_baseline_ctr, host_ports_ctr,
+                                      host_probes_ctr, apparmor_ctr,      selinux_ctr,
+                                      proc_mount_ctr};
+    static const ctr_fn restricted[] = {priv_esc_ctr, non_root_ctr, run_as_user_ctr,
+                                        seccomp_restricted_ctr, caps_restricted_ctr};
     struct as__podspec ps;
+    struct ctrs cs;
 
     if (!as__podspec_find(ev->obj, &ps))
         return;
-    baseline_pod(ev, &ps);
-    each_container(ev, &ps, privileged_ctr);
-    each_container(ev, &ps, caps_baseline_ctr);
-    each_container(ev, &ps, host_ports_ctr);
-    each_container(ev, &ps, host_probes_ctr);
-    each_container(ev, &ps, apparmor_ctr);
-    each_container(ev, &ps, selinux_ctr);
-    each_container(ev, &ps, proc_mount_ctr);
-    if (ev->cfg->pss_level < AS_PSS_RESTRICTED)
-        each_container(ev, &ps, seccomp_baseline_ctr);
-    if (ev->cfg->pss_level < AS_PSS_RESTRICTED)
+    if (!ctrs_collect(&ps, &cs)) {
+        ev->status = AS_E_NOMEM;
         return;
-    restricted_pod(ev, &ps);
-    each_container(ev, &ps, priv_esc_ctr);
-    each_container(ev, &ps, non_root_ctr);
-    each_container(ev, &ps, run_as_user_ctr);
-    each_container(ev, &ps, seccomp_restricted_ctr);
-    each_container(ev, &ps, caps_restricted_ctr);
+    }
+    baseline_pod(ev, &ps);
+    for (size_t i = 0; i < sizeof(baseline) / sizeof(baseline[0]); i++)
+        each_container(ev, &ps, &cs, baseline[i]);
+    if (ev->cfg->pss_level < AS_PSS_RESTRICTED) {
+        each_container(ev, &ps, &cs, seccomp_baseline_ctr);
+    } else {
+        restricted_pod(ev, &ps);
+        for (size_t i = 0; i < sizeof(restricted) / sizeof(restricted[0]); i++)
+            each_container(ev, &ps, &cs, restricted[i]);
+    }
+    free(cs.v);
 }

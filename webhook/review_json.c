@@ -1,0 +1,523 @@
+/*
+ * review_json.c - the JSON underneath the AdmissionReview codec (pure):
+ * a span-at-a-time reader that builds the same jansson tree json_loadb would
+ * (anything it is not sure of goes to jansson itself, so results and error
+ * texts are jansson's), and a string escaper that writes what json_dumps
+ * writes. The differential tests (test_webhook_json) and fuzz target
+ * (fuzz_review_json) hold both to jansson.
+ */
+#include "review.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+
+/*
+ * The fast reader. jansson reads a byte at a time through a callback, which
+ * made parsing most of a review's cost; this reader scans spans and builds the
+ * tree with the same calls jansson's parser makes (objects in key order,
+ * json_integer / json_real from strtoll / strtod, strings checked as UTF-8),
+ * so for every input it accepts the tree equals json_loadb(JSON_REJECT_DUPLICATES
+ * | JSON_DECODE_ANY). It gives up (NULL) on invalid JSON and on the rare valid
+ * inputs it leaves to jansson: \u0000, numbers out of range or longer than
+ * FJ_MAX_NUMBER, nesting deeper than FJ_MAX_DEPTH, duplicate keys. The caller
+ * then parses with jansson, whose result or error text is the answer.
+ */
+#define FJ_MAX_DEPTH 512
+#define FJ_MAX_NUMBER 64
+
+struct fj {
+    const unsigned char *p, *end;
+    unsigned depth;
+};
+
+static json_t *fj_value(struct fj *f);
+
+static bool fj_digit(unsigned c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Skips JSON whitespace (the four characters jansson skips). */
+static void fj_ws(struct fj *f)
+{
+    while (f->p < f->end && (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t'))
+        f->p++;
+}
+
+/* Length of the valid UTF-8 sequence at p (p[0] >= 0x80), 0 when invalid (RFC 3629). */
+static size_t fj_utf8(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0], lo = 0x80, hi = 0xBF;
+    size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
+
+    if (n == 0 || (size_t)(end - p) < n)
+        return 0;
+    if (c == 0xE0)
+        lo = 0xA0; /* overlong */
+    else if (c == 0xED)
+        hi = 0x9F; /* UTF-16 surrogates */
+    else if (c == 0xF0)
+        lo = 0x90; /* overlong */
+    else if (c == 0xF4)
+        hi = 0x8F; /* above U+10FFFF */
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+/*
+ * Scans a string after its opening quote: *s and *raw are the bytes between
+ * the quotes, *escaped whether a backslash occurs; f->p moves past the closing
+ * quote. false on a control character, invalid UTF-8 or a missing quote.
+ */
+static bool fj_scan_string(struct fj *f, const char **s, size_t *raw, bool *escaped)
+{
+    const unsigned char *p = f->p;
+
+    *escaped = false;
+    while (p < f->end) {
+        unsigned c = *p;
+        if (c == '"') {
+            *s = (const char *)f->p;
+            *raw = (size_t)(p - f->p);
+            f->p = p + 1;
+            return true;
+        }
+        if (c < 0x20)
+            return false;
+        if (c == '\\') {
+            if (f->end - p < 2)
+                return false;
+            *escaped = true;
+            p += 2; /* the escape itself is checked by fj_unescape */
+        } else if (c >= 0x80) {
+            size_t n = fj_utf8(p, f->end);
+            if (n == 0)
+                return false;
+            p += n;
+        } else {
+            p++;
+        }
+    }
+    return false;
+}
+
+/* The value of 4 hex digits, or -1. */
+static long fj_hex4(const unsigned char *p)
+{
+    long v = 0;
+
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i];
+        v <<= 4;
+        if (fj_digit(c))
+            v += c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v += c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v += c - 'A' + 10;
+        else
+            return -1;
+    }
+    return v;
+}
+
+/* Appends code point v (valid, not a surrogate) as UTF-8 at out; returns the length. */
+static size_t fj_put_utf8(long v, char *out)
+{
+    if (v < 0x80) {
+        out[0] = (char)v;
+        return 1;
+    }
+    if (v < 0x800) {
+        out[0] = (char)(0xC0 | (v >> 6));
+        out[1] = (char)(0x80 | (v & 0x3F));
+        return 2;
+    }
+    if (v < 0x10000) {
+        out[0] = (char)(0xE0 | (v >> 12));
+        out[1] = (char)(0x80 | ((v >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (v & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (v >> 18));
+    out[1] = (char)(0x80 | ((v >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((v >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (v & 0x3F));
+    return 4;
+}
+
+/*
+ * Decodes the \uXXXX escape (and a following low surrogate) at s[*i] (just
+ * after the "u") into out; advances *i. 0 on a bad escape, \u0000 or an
+ * unpaired surrogate (jansson reports those).
+ */
+static size_t fj_unicode(const unsigned char *s, size_t raw, size_t *i, char *out)
+{
+    long v = *i + 4 <= raw ? fj_hex4(s + *i) : -1, lo;
+
+    if (v <= 0 || (v >= 0xDC00 && v <= 0xDFFF))
+        return 0;
+    *i += 4;
+    if (v >= 0xD800 && v <= 0xDBFF) {
+        if (*i + 6 > raw || s[*i] != '\\' || s[*i + 1] != 'u')
+            return 0;
+        lo = fj_hex4(s + *i + 2);
+        if (lo < 0xDC00 || lo > 0xDFFF)
+            return 0;
+        *i += 6;
+        v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    return fj_put_utf8(v, out);
+}
+
+/*
+ * Unescapes raw bytes of a scanned string into out (room for raw bytes: no
+ * escape grows); *len is the result. false on an invalid escape.
+ */
+static bool fj_unescape(const unsigned char *s, size_t raw, char *out, size_t *len)
+{
+    static const char plain[] = "\"\\/bfnrt", subst[] = "\"\\/\b\f\n\r\t";
+    size_t o = 0, i = 0;
+
+    while (i < raw) {
+        const char *k;
+        if (s[i] != '\\') {
+            out[o++] = (char)s[i++];
+            continue;
+        }
+        if (i + 1 >= raw)
+            return false;
+        i += 2;
+        if (s[i - 1] == 'u') {
+            size_t n = fj_unicode(s, raw, &i, out + o);
+            if (n == 0)
+                return false;
+            o += n;
+        } else if (s[i - 1] != '\0' && (k = strchr(plain, s[i - 1])) != NULL) {
+            out[o++] = subst[k - plain];
+        } else {
+            return false;
+        }
+    }
+    *len = o;
+    return true;
+}
+
+/*
+ * Reads a string after its opening quote. Unescaped strings are used in
+ * place (*s points into the body); escaped ones are decoded into *owned
+ * (malloc'd, the caller frees). false when it gives up.
+ */
+static bool fj_string_span(struct fj *f, const char **s, size_t *len, char **owned)
+{
+    const char *raw_s;
+    size_t raw;
+    bool escaped;
+
+    *owned = NULL;
+    if (!fj_scan_string(f, &raw_s, &raw, &escaped))
+        return false;
+    if (!escaped) {
+        *s = raw_s;
+        *len = raw;
+        return true;
+    }
+    *owned = malloc(raw + 1);
+    if (*owned == NULL || !fj_unescape((const unsigned char *)raw_s, raw, *owned, len)) {
+        free(*owned);
+        *owned = NULL;
+        return false;
+    }
+    *s = *owned;
+    return true;
+}
+
+/* A string value (f->p at the opening quote). */
+static json_t *fj_string(struct fj *f)
+{
+    const char *s;
+    char *owned;
+    size_t len;
+    json_t *v;
+
+    f->p++;
+    if (!fj_string_span(f, &s, &len, &owned))
+        return NULL;
+    v = json_stringn_nocheck(s, len);
+    free(owned);
+    return v;
+}
+
+/* Skips a run of digits; false when there is none. */
+static bool fj_digits(struct fj *f, const unsigned char **p)
+{
+    const unsigned char *start = *p;
+
+    while (*p < f->end && fj_digit(**p))
+        (*p)++;
+    return *p > start;
+}
+
+/* A number, by jansson's grammar: integers through strtoll, reals through strtod. */
+static json_t *fj_number(struct fj *f)
+{
+    const unsigned char *p = f->p;
+    char buf[FJ_MAX_NUMBER], *e;
+    bool real = false;
+    size_t n;
+
+    if (*p == '-')
+        p++;
+    if (p < f->end && *p == '0')
+        p++;
+    else if (!fj_digits(f, &p))
+        return NULL;
+    if (p < f->end && fj_digit(*p))
+        return NULL; /* a leading zero */
+    if (p < f->end && *p == '.') {
+        p++;
+        real = true;
+        if (!fj_digits(f, &p))
+            return NULL;
+    }
+    if (p < f->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        real = true;
+        if (p < f->end && (*p == '+' || *p == '-'))
+            p++;
+        if (!fj_digits(f, &p))
+            return NULL;
+    }
+    n = (size_t)(p - f->p);
+    if (n >= sizeof(buf))
+        return NULL;
+    memcpy(buf, f->p, n);
+    buf[n] = '\0';
+    errno = 0;
+    if (!real) {
+        long long v = strtoll(buf, &e, 10);
+        if (errno == ERANGE || e != buf + n)
+            return NULL;
+        f->p = p;
+        return json_integer(v);
+    }
+    double d = strtod(buf, &e);
+    if (errno == ERANGE || e != buf + n)
+        return NULL;
+    f->p = p;
+    return json_real(d);
+}
+
+/* true, false or null: the word and no letter after it (jansson reads letters as one token). */
+static json_t *fj_literal(struct fj *f, const char *word, size_t n, json_t *v)
+{
+    unsigned next;
+
+    if ((size_t)(f->end - f->p) < n || memcmp(f->p, word, n) != 0)
+        return NULL;
+    next = f->p + n < f->end ? f->p[n] | 0x20 : 0;
+    if (next >= 'a' && next <= 'z')
+        return NULL;
+    f->p += n;
+    return v;
+}
+
+/* Expects c after optional whitespace; consumes it. */
+static bool fj_expect(struct fj *f, unsigned char c)
+{
+    fj_ws(f);
+    if (f->p >= f->end || *f->p != c)
+        return false;
+    f->p++;
+    fj_ws(f);
+    return true;
+}
+
+/* Reads one "key": value member into obj; false when it gives up (a duplicate key too). */
+static bool fj_member(struct fj *f, json_t *obj)
+{
+    const char *key;
+    char *owned = NULL;
+    size_t klen, before = json_object_size(obj);
+    json_t *v;
+    bool ok = false;
+
+    if (f->p >= f->end || *f->p != '"')
+        return false;
+    f->p++;
+    if (!fj_string_span(f, &key, &klen, &owned))
+        return false;
+    if (fj_expect(f, ':') && (v = fj_value(f)) != NULL)
+        ok = json_object_setn_new_nocheck(obj, key, klen, v) == 0 &&
+             json_object_size(obj) > before; /* a duplicate replaces: size unchanged */
+    free(owned);
+    return ok;
+}
+
+/* An object (f->p at '{'). */
+static json_t *fj_object(struct fj *f)
+{
+    json_t *obj = json_object();
+
+    f->p++;
+    fj_ws(f);
+    if (obj != NULL && f->p < f->end && *f->p == '}') {
+        f->p++;
+        return obj;
+    }
+    while (obj != NULL && fj_member(f, obj)) {
+        fj_ws(f);
+        if (f->p < f->end && *f->p == '}') {
+            f->p++;
+            return obj;
+        }
+        if (!fj_expect(f, ','))
+            break;
+    }
+    json_decref(obj);
+    return NULL;
+}
+
+/* An array (f->p at '['). */
+static json_t *fj_array(struct fj *f)
+{
+    json_t *arr = json_array(), *v;
+
+    f->p++;
+    fj_ws(f);
+    if (arr != NULL && f->p < f->end && *f->p == ']') {
+        f->p++;
+        return arr;
+    }
+    while (arr != NULL && (v = fj_value(f)) != NULL && json_array_append_new(arr, v) == 0) {
+        fj_ws(f);
+        if (f->p < f->end && *f->p == ']') {
+            f->p++;
+            return arr;
+        }
+        if (!fj_expect(f, ','))
+            break;
+    }
+    json_decref(arr);
+    return NULL;
+}
+
+/* Any value at f->p (no leading whitespace). */
+static json_t *fj_value(struct fj *f)
+{
+    json_t *v = NULL;
+
+    if (f->p >= f->end || f->depth >= FJ_MAX_DEPTH)
+        return NULL;
+    f->depth++;
+    switch (*f->p) {
+    case '{':
+        v = fj_object(f);
+        break;
+    case '[':
+        v = fj_array(f);
+        break;
+    case '"':
+        v = fj_string(f);
+        break;
+    case 't':
+        v = fj_literal(f, "true", 4, json_true());
+        break;
+    case 'f':
+        v = fj_literal(f, "false", 5, json_false());
+        break;
+    case 'n':
+        v = fj_literal(f, "null", 4, json_null());
+        break;
+    default:
+        if (*f->p == '-' || fj_digit(*f->p))
+            v = fj_number(f);
+        break;
+    }
+    f->depth--;
+    return v;
+}
+
+json_t *as_review_json_fast(const char *body, size_t len)
+{
+    struct fj f = {NULL, NULL, 0};
+    json_t *v;
+
+    if (body == NULL || len > AS_REVIEW_MAX_BODY)
+        return NULL;
+    f.p = (const unsigned char *)body;
+    f.end = f.p + len;
+    fj_ws(&f);
+    v = fj_value(&f);
+    fj_ws(&f);
+    if (v != NULL && f.p != f.end) {
+        json_decref(v); /* something after the value */
+        v = NULL;
+    }
+    return v;
+}
+
+as_status as_review_json_parse(const char *body, size_t len, json_t **out, struct as_error *err)
+{
+    json_t *v = as_review_json_fast(body, len);
+
+    if (v != NULL) {
+        *out = v;
+        return AS_OK;
+    }
+    return as_json_parse(body, len, AS_REVIEW_MAX_BODY, out, err);
+}
+
+as_status as_review_json_string(struct as_buf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+    as_status st = as_buf_append(out, "\"", 1);
+
+    while (st == AS_OK && p < end) {
+        unsigned c = *p;
+        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        size_t n = 6;
+
+        if (c >= 0x80) {
+            size_t u = fj_utf8(p, end);
+            if (u == 0)
+                return AS_E_INVALID_ARG; /* jansson refuses invalid UTF-8 too */
+            p += u;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            p++;
+            continue;
+        }
+        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+            c == '\t') {
+            esc[1] = c == '"'    ? '"'
+                     : c == '\\' ? '\\'
+                     : c == '\b' ? 'b'
+                     : c == '\f' ? 'f'
+                     : c == '\n' ? 'n'
+                     : c == '\r' ? 'r'
+                                 : 't';
+            n = 2;
+        }
+        st = as_buf_append(out, run, (size_t)(p - run));
+        if (st == AS_OK)
+            st = as_buf_append(out, esc, n);
+        run = ++p;
+    }
+    if (st == AS_OK)
+        st = as_buf_append(out, run, (size_t)(p - run));
+    return st == AS_OK ? as_buf_append(out, "\"", 1) : st;
+}
