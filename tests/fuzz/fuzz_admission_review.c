@@ -16,6 +16,7 @@
 #include "../../webhook/admit.c"
 #include "../../webhook/appstack.c"
 #include "../../webhook/review.c"
+#include "../../webhook/review_json.c"
 
 static struct as_policy_config cfg;
 static int ready;

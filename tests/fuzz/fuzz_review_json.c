@@ -1,0 +1,77 @@
+/*
+ * fuzz_review_json.c - differential libFuzzer target for the webhook's own
+ * JSON reader (webhook/review_json.c) against jansson: whatever the fast
+ * reader accepts, jansson (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY) must
+ * accept too, with an equal tree whose compact dump is byte for byte the same
+ * (key order, number types, string contents); whatever jansson rejects, the
+ * fast reader must reject. as_review_json_parse must always agree with
+ * jansson. Any escaped string the reader produced must be escaped by
+ * as_review_json_string exactly as json_dumps escapes it.
+ *
+ * hack/fuzz links only lib/*, so the webhook source is compiled in here.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../webhook/review_json.c"
+
+/* Aborts unless a and b (either may be NULL) dump to the same compact bytes. */
+static void same_dump(const json_t *a, const json_t *b)
+{
+    char *da, *db;
+
+    if (a == NULL || b == NULL) {
+        if (a != b)
+            abort();
+        return;
+    }
+    da = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
+    db = json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (da == NULL || db == NULL || strcmp(da, db) != 0 || !json_equal(a, b))
+        abort();
+    free(da);
+    free(db);
+}
+
+/* Aborts unless as_review_json_string escapes the string value s as json_dumps does. */
+static void same_escape(const json_t *s)
+{
+    struct as_buf b;
+    char *want = json_dumps(s, JSON_ENCODE_ANY);
+
+    as_buf_init(&b, 64u * 1024u * 1024u);
+    if (as_review_json_string(&b, json_string_value(s), json_string_length(s)) != AS_OK ||
+        want == NULL || b.len != strlen(want) || memcmp(b.data, want, b.len) != 0)
+        abort();
+    free(want);
+    as_buf_free(&b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    json_error_t jerr;
+    struct as_error err = {0};
+    json_t *ref, *fast, *parsed = NULL;
+    as_status st;
+
+    if (size > AS_REVIEW_MAX_BODY)
+        return 0;
+    ref = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    fast = as_review_json_fast((const char *)data, size);
+    if (fast != NULL) /* what it accepts is jansson's tree; what jansson rejects it rejects */
+        same_dump(fast, ref);
+    st = as_review_json_parse((const char *)data, size, &parsed, &err);
+    if ((st == AS_OK) != (ref != NULL) || (st != AS_OK && err.message[0] == '\0'))
+        abort();
+    if (st == AS_OK)
+        same_dump(parsed, ref);
+    if (json_is_string(ref))
+        same_escape(ref);
+    json_decref(parsed);
+    json_decref(fast);
+    json_decref(ref);
+    return 0;
+}
