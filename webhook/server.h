@@ -1,6 +1,6 @@
 /*
  * server.h - the HTTPS server (libwebsockets 4.1): TLS 1.2+, HTTP/1.1
- * keep-alive (and HTTP/2), bounded request bodies, one handler call per
+ * keep-alive (no HTTP/2: server.c), bounded request bodies, one handler call per
  * request: on the service thread, or for large bodies on a pool of worker
  * threads (jobs.h) while the service thread keeps doing TLS and I/O for every
  * other connection. Routing and content live in routes.c; this
