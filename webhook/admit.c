@@ -57,6 +57,7 @@ as_status as_admit_metrics_register(struct as_metrics *m, struct as_admit_metric
     static const char *const wl[] = {"webhook"};
     static const char *const vl[] = {"rule", "mode"};
     static const char *const fl[] = {"webhook", "family"};
+    static const char *const rl[] = {"rule"};
     as_status st;
 
     st = as_metrics_counter_new(m, "appstack_webhook_decisions_total",
@@ -77,6 +78,16 @@ as_status as_admit_metrics_register(struct as_metrics *m, struct as_admit_metric
                                       "Time spent in each policy rule family, by webhook.", fl, 2,
                                       as_metrics_latency_buckets, as_metrics_latency_buckets_n,
                                       &out->family);
+    if (st == AS_OK)
+        st = as_metrics_counter_new(m, "appstack_webhook_rule_evaluation_seconds_total",
+                                    "Time spent in each rule's own checks (work a family shares "
+                                    "between its rules is only in the family histogram).",
+                                    rl, 1, &out->rule_seconds);
+    if (st == AS_OK)
+        st = as_metrics_counter_new(m, "appstack_webhook_rule_evaluations_total",
+                                    "Evaluations of each rule (divide the seconds by this for "
+                                    "the mean).",
+                                    rl, 1, &out->rule_evals);
     if (st == AS_OK)
         st = as_metrics_counter_new(m, "appstack_webhook_violations_total",
                                     "Policy violations found, by rule id and effective mode.", vl,
@@ -238,6 +249,34 @@ static as_status respond(enum as_admit_endpoint ep, const struct as_review_reque
     return st;
 }
 
+/* Adds one rule's time to the per-rule counters. */
+static void add_rule_time(const struct as_admit_env *env, const char *rule, uint64_t ns)
+{
+    const char *rl[] = {rule};
+
+    as_metrics_counter_add(env->metrics.rule_seconds, rl, (double)ns / 1e9);
+    as_metrics_counter_add(env->metrics.rule_evals, rl, 1);
+}
+
+/* Per-rule times of one evaluation: built-in rules, and validators of a single rule. */
+static void record_rule_times(const struct as_admit_env *env, const struct as_policy_result *res)
+{
+    size_t n;
+    const struct as_policy_rule *rules = as_policy_rules(&n);
+
+    if (res == NULL)
+        return;
+    for (size_t i = 0; i < n && i < AS_POLICY_BUILTIN_RULES; i++)
+        if (res->rule_ns[i] > 0)
+            add_rule_time(env, rules[i].id, res->rule_ns[i]);
+    for (size_t i = 0; i < env->cfg->n_validators && i < AS_POLICY_TIMED_VALIDATORS; i++) {
+        const struct as_policy_validator *v = &env->cfg->validators[i];
+
+        if (res->validator_ns[i] > 0 && v->n_rules == 1)
+            add_rule_time(env, v->rules[0].id, res->validator_ns[i]);
+    }
+}
+
 /* Counts metrics for one decision. */
 static void record(const struct as_admit_env *env, enum as_admit_endpoint ep, const char *kind,
                    const char *decision, const struct as_policy_result *res, int64_t start_ns,
@@ -257,6 +296,7 @@ static void record(const struct as_admit_env *env, enum as_admit_endpoint ep, co
         if (res->family_ns[f] > 0)
             as_metrics_histogram_observe(env->metrics.family, fl, (double)res->family_ns[f] / 1e9);
     }
+    record_rule_times(env, res);
     for (size_t i = 0; res != NULL && ep != AS_ADMIT_MUTATE && i < res->n; i++) {
         const char *vl[] = {res->v[i].rule->id, as_policy_mode_name(res->v[i].mode)};
         as_metrics_counter_add(env->metrics.violations, vl, 1);

@@ -31,11 +31,13 @@ enum as_admit_endpoint {
 
 /* Metric families the handler updates (borrowed from a registry; any may be NULL). */
 struct as_admit_metrics {
-    struct as_metric_family *decisions;  /* counter {webhook, kind, result} */
-    struct as_metric_family *latency;    /* histogram {webhook} seconds */
-    struct as_metric_family *eval;       /* histogram {webhook} seconds of policy evaluation */
-    struct as_metric_family *violations; /* counter {rule, mode} */
-    struct as_metric_family *family;     /* histogram {webhook, family} seconds per rule family */
+    struct as_metric_family *decisions;    /* counter {webhook, kind, result} */
+    struct as_metric_family *latency;      /* histogram {webhook} seconds */
+    struct as_metric_family *eval;         /* histogram {webhook} seconds of policy evaluation */
+    struct as_metric_family *violations;   /* counter {rule, mode} */
+    struct as_metric_family *family;       /* histogram {webhook, family} seconds per rule family */
+    struct as_metric_family *rule_seconds; /* counter {rule}: seconds in each rule's checks */
+    struct as_metric_family *rule_evals;   /* counter {rule}: evaluations timed */
 };
 
 /* Registers the families above in m. */

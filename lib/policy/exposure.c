@@ -79,8 +79,15 @@ void as__check_exposure(struct as_policy_eval *ev)
 
     if (!ev->kind)
         return;
-    if (strcmp(ev->kind, "Ingress") == 0 && api && strncmp(api, "networking.k8s.io/", 18) == 0)
+    if (strcmp(ev->kind, "Ingress") == 0 && api && strncmp(api, "networking.k8s.io/", 18) == 0) {
+        uint64_t t = as__clock(ev);
+
         check_ingress(ev);
-    else if (strcmp(ev->kind, "Service") == 0 && api && strcmp(api, "v1") == 0)
+        as__rule_time(ev, AS_R_EXP_INGRESS_TLS, t);
+    } else if (strcmp(ev->kind, "Service") == 0 && api && strcmp(api, "v1") == 0) {
+        uint64_t t = as__clock(ev);
+
         check_service(ev);
+        as__rule_time(ev, AS_R_EXP_SERVICE_TYPE, t);
+    }
 }

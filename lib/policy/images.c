@@ -117,19 +117,24 @@ static void check_image(struct as_policy_eval *ev, const json_t *c, const char *
     const char *image = as__str(c, "image");
     struct imgref r;
     char p[AS__PATH_MAX];
+    uint64_t t;
 
     if (!image)
         return;
     snprintf(p, sizeof p, "%s.image", cpath);
-    parse_ref(image, &r);
+    parse_ref(image, &r); /* shared by the three rules: family time only */
+    t = as__clock(ev);
     if (ev->cfg->allowed_registries.n && !allowed(ev->cfg, r.name))
         as__report(ev, "img-allowed-registries", p, "image %s (%s) is not from an allowed registry",
                    image, r.name);
+    t = as__rule_time(ev, AS_R_IMG_ALLOWED_REGISTRIES, t);
     if (!r.digest && (r.latest || !r.tagged))
         as__report(ev, "img-no-latest", p, "image %s %s", image,
                    r.latest ? "uses the :latest tag" : "has no tag (means :latest)");
+    t = as__rule_time(ev, AS_R_IMG_NO_LATEST, t);
     if (ev->cfg->require_digest && !r.digest)
         as__report(ev, "img-require-digest", p, "image %s is not pinned by digest", image);
+    as__rule_time(ev, AS_R_IMG_REQUIRE_DIGEST, t);
 }
 
 void as__check_images(struct as_policy_eval *ev)

@@ -96,14 +96,6 @@ static bool ctrs_collect(const struct as__podspec *ps, struct ctrs *out)
     return true;
 }
 
-/* Calls fn for every container of every list. */
-static void each_container(struct as_policy_eval *ev, const struct as__podspec *ps,
-                           const struct ctrs *cs, ctr_fn fn)
-{
-    for (size_t i = 0; i < cs->n; i++)
-        fn(ev, ps, &cs->v[i]);
-}
-
 /* ---- baseline ---- */
 
 static void privileged_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
@@ -307,28 +299,45 @@ static void host_process_containers(struct as_policy_eval *ev, const struct as__
     }
 }
 
-/* Pod-level baseline controls. */
-static void baseline_pod(struct as_policy_eval *ev, const struct as__podspec *ps)
-{
-    static const char *const HOST_NS[] = {"hostNetwork", "hostPID", "hostIPC"};
-    const json_t *psc = json_object_get(ps->spec, "securityContext");
-    const json_t *v;
-    const char *key;
-    char p[AS__PATH_MAX], scp[AS__PATH_MAX / 2];
-    size_t i;
+/* Pod-level baseline controls, one function per rule; scp is "<prefix>.securityContext". */
+typedef void (*pod_fn)(struct as_policy_eval *ev, const struct as__podspec *ps, const json_t *psc,
+                       const char *scp);
 
-    snprintf(scp, sizeof scp, "%s.securityContext", ps->prefix);
+static void host_process_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                             const json_t *psc, const char *scp)
+{
+    char p[AS__PATH_MAX];
+
     if (as__true(json_object_get(psc, "windowsOptions"), "hostProcess")) {
         snprintf(p, sizeof p, "%s.windowsOptions.hostProcess", scp);
         as__report(ev, "pss-baseline-host-process", p, "hostProcess is true");
     }
     host_process_containers(ev, ps);
-    for (i = 0; i < 3; i++) {
+}
+
+static void host_namespaces_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                                const json_t *psc, const char *scp)
+{
+    static const char *const HOST_NS[] = {"hostNetwork", "hostPID", "hostIPC"};
+    char p[AS__PATH_MAX];
+
+    (void)psc, (void)scp;
+    for (size_t i = 0; i < 3; i++) {
         if (!as__true(ps->spec, HOST_NS[i]))
             continue;
         snprintf(p, sizeof p, "%s.%s", ps->prefix, HOST_NS[i]);
         as__report(ev, "pss-baseline-host-namespaces", p, "%s is true", HOST_NS[i]);
     }
+}
+
+static void host_path_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                          const json_t *psc, const char *scp)
+{
+    const json_t *v;
+    char p[AS__PATH_MAX];
+    size_t i;
+
+    (void)psc, (void)scp;
     json_array_foreach(json_object_get(ps->spec, "volumes"), i, v)
     {
         if (!json_object_get(v, "hostPath"))
@@ -337,6 +346,15 @@ static void baseline_pod(struct as_policy_eval *ev, const struct as__podspec *ps
         as__report(ev, "pss-baseline-host-path", p, "volume %s is a hostPath volume",
                    as__str(v, "name") ? as__str(v, "name") : "(unnamed)");
     }
+}
+
+static void apparmor_pod(struct as_policy_eval *ev, const struct as__podspec *ps, const json_t *psc,
+                         const char *scp)
+{
+    const json_t *v;
+    const char *key;
+    char p[AS__PATH_MAX];
+
     apparmor_sc(ev, psc, scp);
     json_object_foreach((json_t *)json_object_get(ps->meta, "annotations"), key, v)
     {
@@ -350,15 +368,36 @@ static void baseline_pod(struct as_policy_eval *ev, const struct as__podspec *ps
         as__report(ev, "pss-baseline-apparmor", p, "AppArmor annotation is %s",
                    val ? val : "(not a string)");
     }
-    selinux_sc(ev, psc, scp);
-    if (ev->cfg->pss_level < AS_PSS_RESTRICTED) {
-        const char *t = as__str(json_object_get(psc, "seccompProfile"), "type");
+}
 
-        if (t && strcmp(t, "Unconfined") == 0) {
-            snprintf(p, sizeof p, "%s.seccompProfile.type", scp);
-            as__report(ev, "pss-baseline-seccomp", p, "seccomp profile is Unconfined");
-        }
+static void selinux_pod(struct as_policy_eval *ev, const struct as__podspec *ps, const json_t *psc,
+                        const char *scp)
+{
+    (void)ps;
+    selinux_sc(ev, psc, scp);
+}
+
+static void seccomp_baseline_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                                 const json_t *psc, const char *scp)
+{
+    const char *t = as__str(json_object_get(psc, "seccompProfile"), "type");
+    char p[AS__PATH_MAX];
+
+    (void)ps;
+    if (t && strcmp(t, "Unconfined") == 0) {
+        snprintf(p, sizeof p, "%s.seccompProfile.type", scp);
+        as__report(ev, "pss-baseline-seccomp", p, "seccomp profile is Unconfined");
     }
+}
+
+static void sysctls_pod(struct as_policy_eval *ev, const struct as__podspec *ps, const json_t *psc,
+                        const char *scp)
+{
+    const json_t *v;
+    char p[AS__PATH_MAX];
+    size_t i;
+
+    (void)ps;
     json_array_foreach(json_object_get(psc, "sysctls"), i, v)
     {
         const char *name = as__str(v, "name");
@@ -474,14 +513,15 @@ static void caps_restricted_ctr(struct as_policy_eval *ev, const struct as__pods
 }
 
 /* Pod-level restricted controls. */
-static void restricted_pod(struct as_policy_eval *ev, const struct as__podspec *ps)
+static void volume_types_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                             const json_t *psc, const char *scp)
 {
-    const json_t *psc = json_object_get(ps->spec, "securityContext");
     const json_t *vol, *v;
-    const char *key, *pod_t;
+    const char *key;
     char p[AS__PATH_MAX];
     size_t i;
 
+    (void)psc, (void)scp;
     json_array_foreach(json_object_get(ps->spec, "volumes"), i, vol)
     {
         json_object_foreach((json_t *)vol, key, v)
@@ -492,17 +532,40 @@ static void restricted_pod(struct as_policy_eval *ev, const struct as__podspec *
             as__report(ev, "pss-restricted-volume-types", p, "volume type %s is not allowed", key);
         }
     }
+}
+
+static void run_as_non_root_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                                const json_t *psc, const char *scp)
+{
+    char p[AS__PATH_MAX];
+
+    (void)ps;
     if (json_is_false(json_object_get(psc, "runAsNonRoot"))) {
-        snprintf(p, sizeof p, "%s.securityContext.runAsNonRoot", ps->prefix);
+        snprintf(p, sizeof p, "%s.runAsNonRoot", scp);
         as__report(ev, "pss-restricted-run-as-non-root", p, "runAsNonRoot is false");
     }
-    v = json_object_get(psc, "runAsUser");
+}
+
+static void run_as_user_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                            const json_t *psc, const char *scp)
+{
+    const json_t *v = json_object_get(psc, "runAsUser");
+    char p[AS__PATH_MAX];
+
+    (void)ps;
     if (json_is_integer(v) && json_integer_value(v) == 0) {
-        snprintf(p, sizeof p, "%s.securityContext.runAsUser", ps->prefix);
+        snprintf(p, sizeof p, "%s.runAsUser", scp);
         as__report(ev, "pss-restricted-run-as-user", p, "runAsUser is 0 (root)");
     }
-    pod_t = as__str(json_object_get(psc, "seccompProfile"), "type");
-    snprintf(p, sizeof p, "%s.securityContext.seccompProfile.type", ps->prefix);
+}
+
+static void seccomp_restricted_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                                   const json_t *psc, const char *scp)
+{
+    const char *pod_t = as__str(json_object_get(psc, "seccompProfile"), "type");
+    char p[AS__PATH_MAX];
+
+    snprintf(p, sizeof p, "%s.seccompProfile.type", scp);
     if (!ps->windows && pod_t && !as__str_in(pod_t, SECCOMP_OK))
         as__report(ev, "pss-restricted-seccomp", p, "seccomp profile type is %s", pod_t);
     if (!ps->windows && !json_object_get(json_object_get(psc, "seccompProfile"), "type") &&
@@ -510,13 +573,69 @@ static void restricted_pod(struct as_policy_eval *ev, const struct as__podspec *
         as__patch_add(ev, p, json_string("RuntimeDefault"));
 }
 
+/* A pod-level or a per-container check, and the rule it is timed under. */
+struct check {
+    enum as__rule_ix rule;
+    pod_fn pod;
+    ctr_fn ctr;
+    bool below_restricted; /* baseline seccomp: restricted has its own, stricter rule */
+};
+
+/* Runs a list of checks in order, timing each one under its rule. */
+static void run_checks(struct as_policy_eval *ev, const struct as__podspec *ps,
+                       const struct ctrs *cs, const struct check *list, size_t n)
+{
+    const json_t *psc = json_object_get(ps->spec, "securityContext");
+    char scp[AS__PATH_MAX / 2];
+
+    snprintf(scp, sizeof scp, "%s.securityContext", ps->prefix);
+    uint64_t t = as__clock(ev);
+
+    for (size_t k = 0; k < n; k++) {
+        if (list[k].below_restricted && ev->cfg->pss_level >= AS_PSS_RESTRICTED)
+            continue;
+        if (list[k].pod)
+            list[k].pod(ev, ps, psc, scp);
+        for (size_t i = 0; list[k].ctr && i < cs->n; i++)
+            list[k].ctr(ev, ps, &cs->v[i]);
+        t = as__rule_time(ev, list[k].rule, t);
+    }
+}
+
+/* In report order: pod-level baseline controls, then per-container ones. */
+static const struct check BASELINE[] = {
+    {AS_R_PSS_BASELINE_HOST_PROCESS, host_process_pod, NULL, false},
+    {AS_R_PSS_BASELINE_HOST_NAMESPACES, host_namespaces_pod, NULL, false},
+    {AS_R_PSS_BASELINE_HOST_PATH, host_path_pod, NULL, false},
+    {AS_R_PSS_BASELINE_APPARMOR, apparmor_pod, NULL, false},
+    {AS_R_PSS_BASELINE_SELINUX, selinux_pod, NULL, false},
+    {AS_R_PSS_BASELINE_SECCOMP, seccomp_baseline_pod, NULL, true},
+    {AS_R_PSS_BASELINE_SYSCTLS, sysctls_pod, NULL, false},
+    {AS_R_PSS_BASELINE_PRIVILEGED, NULL, privileged_ctr, false},
+    {AS_R_PSS_BASELINE_CAPABILITIES, NULL, caps_baseline_ctr, false},
+    {AS_R_PSS_BASELINE_HOST_PORTS, NULL, host_ports_ctr, false},
+    {AS_R_PSS_BASELINE_HOST_PROBES, NULL, host_probes_ctr, false},
+    {AS_R_PSS_BASELINE_APPARMOR, NULL, apparmor_ctr, false},
+    {AS_R_PSS_BASELINE_SELINUX, NULL, selinux_ctr, false},
+    {AS_R_PSS_BASELINE_PROC_MOUNT, NULL, proc_mount_ctr, false},
+    {AS_R_PSS_BASELINE_SECCOMP, NULL, seccomp_baseline_ctr, true},
+};
+static const struct check RESTRICTED[] = {
+    {AS_R_PSS_RESTRICTED_VOLUME_TYPES, volume_types_pod, NULL, false},
+    {AS_R_PSS_RESTRICTED_RUN_AS_NON_ROOT, run_as_non_root_pod, NULL, false},
+    {AS_R_PSS_RESTRICTED_RUN_AS_USER, run_as_user_pod, NULL, false},
+    {AS_R_PSS_RESTRICTED_SECCOMP, seccomp_restricted_pod, NULL, false},
+    {AS_R_PSS_RESTRICTED_PRIVILEGE_ESCALATION, NULL, priv_esc_ctr, false},
+    {AS_R_PSS_RESTRICTED_RUN_AS_NON_ROOT, NULL, non_root_ctr, false},
+    {AS_R_PSS_RESTRICTED_RUN_AS_USER, NULL, run_as_user_ctr, false},
+    {AS_R_PSS_RESTRICTED_SECCOMP, NULL, seccomp_restricted_ctr, false},
+    {AS_R_PSS_RESTRICTED_CAPABILITIES, NULL, caps_restricted_ctr, false},
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 void as__check_pod_security(struct as_policy_eval *ev)
 {
-    static const ctr_fn baseline[] = {privileged_ctr,  caps_baseline_ctr, host_ports_ctr,
-                                      host_probes_ctr, apparmor_ctr,      selinux_ctr,
-                                      proc_mount_ctr};
-    static const ctr_fn restricted[] = {priv_esc_ctr, non_root_ctr, run_as_user_ctr,
-                                        seccomp_restricted_ctr, caps_restricted_ctr};
     struct as__podspec ps;
     struct ctrs cs;
 
@@ -526,15 +645,8 @@ void as__check_pod_security(struct as_policy_eval *ev)
         ev->status = AS_E_NOMEM;
         return;
     }
-    baseline_pod(ev, &ps);
-    for (size_t i = 0; i < sizeof(baseline) / sizeof(baseline[0]); i++)
-        each_container(ev, &ps, &cs, baseline[i]);
-    if (ev->cfg->pss_level < AS_PSS_RESTRICTED) {
-        each_container(ev, &ps, &cs, seccomp_baseline_ctr);
-    } else {
-        restricted_pod(ev, &ps);
-        for (size_t i = 0; i < sizeof(restricted) / sizeof(restricted[0]); i++)
-            each_container(ev, &ps, &cs, restricted[i]);
-    }
+    run_checks(ev, &ps, &cs, BASELINE, N_OF(BASELINE));
+    if (ev->cfg->pss_level >= AS_PSS_RESTRICTED)
+        run_checks(ev, &ps, &cs, RESTRICTED, N_OF(RESTRICTED));
     free(cs.v);
 }

@@ -146,8 +146,8 @@ struct as_policy_config {
     size_t n_exceptions;
     const struct as_policy_validator *validators; /* borrowed */
     size_t n_validators;
-    /* Optional monotonic clock (ns) for per-family timing in the result; NULL: no timing.
-     * Injected so the engine itself reads no clock. */
+    /* Optional monotonic clock (ns) for per-family and per-rule timing in the result; NULL:
+     * no timing. Injected so the engine itself reads no clock. */
     uint64_t (*clock_ns)(void);
 };
 
@@ -198,12 +198,26 @@ struct as_policy_violation {
     char *exception;                   /* owned name of the granting exception, or NULL */
 };
 
+/* The number of rules in the built-in table, and the most validators that are timed. */
+#define AS_POLICY_BUILTIN_RULES 30
+#define AS_POLICY_TIMED_VALIDATORS 8
+
+/*
+ * Timing (when cfg->clock_ns is set): family_ns covers everything a family
+ * did; rule_ns[i] only the checks of built-in rule i (as_policy_rules()[i]),
+ * so work a family shares between its rules (finding the pod spec, listing
+ * containers, parsing quantities or image references) is in family_ns alone.
+ * validator_ns[i] is the time of cfg->validators[i] (the first
+ * AS_POLICY_TIMED_VALIDATORS). Zero for what did not run.
+ */
 struct as_policy_result {
     struct as_policy_violation *v; /* owned */
     size_t n, cap;
-    json_t *patch;                        /* owned RFC 6902 array, NULL when nothing to patch */
-    uint64_t family_ns[AS_FAMILY__COUNT]; /* time per family when cfg->clock_ns is set */
-    const char *exempt_why;               /* static: why the whole request was skipped, or NULL */
+    json_t *patch; /* owned RFC 6902 array, NULL when nothing to patch */
+    uint64_t family_ns[AS_FAMILY__COUNT];
+    uint64_t rule_ns[AS_POLICY_BUILTIN_RULES];
+    uint64_t validator_ns[AS_POLICY_TIMED_VALIDATORS];
+    const char *exempt_why; /* static: why the whole request was skipped, or NULL */
 };
 
 void as_policy_result_init(struct as_policy_result *r);

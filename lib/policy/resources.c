@@ -51,15 +51,18 @@ static void check_container(struct as_policy_eval *ev, const json_t *c, const ch
         double req = 0, lim = 0, size;
         bool has_req = quantity_at(c, "requests", RES[r], &req);
         bool has_lim = quantity_at(c, "limits", RES[r], &lim);
+        uint64_t t = as__clock(ev); /* parsing the quantities is shared: family time only */
 
         if (!has_req && !has_lim) {
             snprintf(p, sizeof p, "%s.resources.requests.%s", path, RES[r]);
             as__report(ev, "res-requests-required", p, "no %s request", RES[r]);
         }
+        t = as__rule_time(ev, AS_R_RES_REQUESTS_REQUIRED, t);
         if (!has_lim) {
             snprintf(p, sizeof p, "%s.resources.limits.%s", path, RES[r]);
             as__report(ev, "res-limits-required", p, "no %s limit", RES[r]);
         }
+        t = as__rule_time(ev, AS_R_RES_LIMITS_REQUIRED, t);
         if (!has_req && has_lim)
             req = lim, has_req = true;
         size = has_lim ? lim : req;
@@ -70,6 +73,7 @@ static void check_container(struct as_policy_eval *ev, const json_t *c, const ch
             fmt_q(b, sizeof b, r, maxc[r]);
             as__report(ev, "res-container-max", p, "%s %s is above the maximum %s", RES[r], a, b);
         }
+        t = as__rule_time(ev, AS_R_RES_CONTAINER_MAX, t);
         if (cfg->max_limit_request_ratio > 0 && has_lim && req > 0 &&
             lim / req > cfg->max_limit_request_ratio) {
             snprintf(p, sizeof p, "%s.resources.limits.%s", path, RES[r]);
@@ -77,6 +81,7 @@ static void check_container(struct as_policy_eval *ev, const json_t *c, const ch
                        "%s limit is %.2f times the request (at most %g)", RES[r], lim / req,
                        cfg->max_limit_request_ratio);
         }
+        as__rule_time(ev, AS_R_RES_LIMIT_REQUEST_RATIO, t);
         if (init) {
             if (size > init_max[r])
                 init_max[r] = size;
@@ -93,6 +98,7 @@ void as__check_resources(struct as_policy_eval *ev)
     double sum[2] = {0, 0}, init_max[2] = {0, 0};
     double maxp[2] = {cfg->max_pod_cpu, cfg->max_pod_memory};
     char p[AS__PATH_MAX / 2], a[64], b[64];
+    uint64_t t;
 
     if (!as__podspec_find(ev->obj, &ps))
         return;
@@ -106,6 +112,7 @@ void as__check_resources(struct as_policy_eval *ev)
             check_container(ev, c, p, l == 1, sum, init_max);
         }
     }
+    t = as__clock(ev); /* the sums were made in the container walk */
     for (int r = 0; r < 2; r++) {
         double pod = sum[r] > init_max[r] ? sum[r] : init_max[r];
 
@@ -116,4 +123,5 @@ void as__check_resources(struct as_policy_eval *ev)
         fmt_q(b, sizeof b, r, maxp[r]);
         as__report(ev, "res-pod-max", p, "the pod's %s %s is above the maximum %s", RES[r], a, b);
     }
+    as__rule_time(ev, AS_R_RES_POD_MAX, t);
 }

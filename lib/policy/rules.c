@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "policy/policy.h"
+#include "policy/policy_int.h"
 
 #define PSS AS_FAMILY_POD_SECURITY
 #define B AS_PSS_BASELINE
@@ -17,97 +17,126 @@
 #define ENF AS_POLICY_ENFORCE
 #define WRN AS_POLICY_WARN
 
-static const struct as_policy_rule RULES[] = {
+static const struct as_policy_rule RULES[AS_R__COUNT] = {
     /* Pod Security Standards, baseline (also part of restricted). */
-    {"pss-baseline-host-process", PSS, ENF, B, false,
-     "Windows HostProcess containers are not allowed",
-     "remove securityContext.windowsOptions.hostProcess or set it to false"},
-    {"pss-baseline-host-namespaces", PSS, ENF, B, false,
-     "sharing the host network, PID or IPC namespace is not allowed",
-     "remove hostNetwork, hostPID and hostIPC or set them to false"},
-    {"pss-baseline-privileged", PSS, ENF, B, false, "privileged containers are not allowed",
-     "remove securityContext.privileged or set it to false"},
-    {"pss-baseline-capabilities", PSS, ENF, B, false, "only the default capabilities may be added",
-     "add only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, "
-     "SETFCAP, SETGID, SETPCAP, SETUID or SYS_CHROOT"},
-    {"pss-baseline-host-path", PSS, ENF, B, false, "hostPath volumes are not allowed",
-     "use an emptyDir, configMap, secret or persistentVolumeClaim volume instead"},
-    {"pss-baseline-host-ports", PSS, ENF, B, false, "host ports are not allowed",
-     "remove hostPort (or set it to 0) and expose the port through a Service"},
-    {"pss-baseline-host-probes", PSS, ENF, B, false,
-     "probes and lifecycle hooks may not target another host",
-     "remove the host field of httpGet/tcpSocket probes and lifecycle handlers"},
-    {"pss-baseline-apparmor", PSS, ENF, B, false,
-     "AppArmor may not be disabled or set to a non-default profile",
-     "use appArmorProfile.type RuntimeDefault or Localhost (annotation runtime/default or "
-     "localhost/<profile>)"},
-    {"pss-baseline-selinux", PSS, ENF, B, false, "custom SELinux user, role or type is not allowed",
-     "remove seLinuxOptions.user and .role; use type container_t, container_init_t, "
-     "container_kvm_t or container_engine_t"},
-    {"pss-baseline-proc-mount", PSS, ENF, B, false, "an unmasked /proc mount is not allowed",
-     "remove securityContext.procMount or set it to Default"},
-    {"pss-baseline-seccomp", PSS, ENF, B, false, "the Unconfined seccomp profile is not allowed",
-     "set seccompProfile.type to RuntimeDefault or Localhost"},
-    {"pss-baseline-sysctls", PSS, ENF, B, false, "only namespaced safe sysctls are allowed",
-     "use only kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, "
-     "net.ipv4.ip_local_reserved_ports, net.ipv4.ip_unprivileged_port_start, "
-     "net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, net.ipv4.tcp_keepalive_time, "
-     "net.ipv4.tcp_fin_timeout, net.ipv4.tcp_keepalive_intvl or net.ipv4.tcp_keepalive_probes"},
+    [AS_R_PSS_BASELINE_HOST_PROCESS] =
+        {"pss-baseline-host-process", PSS, ENF, B, false,
+         "Windows HostProcess containers are not allowed",
+         "remove securityContext.windowsOptions.hostProcess or set it to false"},
+    [AS_R_PSS_BASELINE_HOST_NAMESPACES] =
+        {"pss-baseline-host-namespaces", PSS, ENF, B, false,
+         "sharing the host network, PID or IPC namespace is not allowed",
+         "remove hostNetwork, hostPID and hostIPC or set them to false"},
+    [AS_R_PSS_BASELINE_PRIVILEGED] = {"pss-baseline-privileged", PSS, ENF, B, false,
+                                      "privileged containers are not allowed",
+                                      "remove securityContext.privileged or set it to false"},
+    [AS_R_PSS_BASELINE_CAPABILITIES] = {"pss-baseline-capabilities", PSS, ENF, B, false,
+                                        "only the default capabilities may be added",
+                                        "add only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, "
+                                        "FSETID, KILL, MKNOD, NET_BIND_SERVICE, "
+                                        "SETFCAP, SETGID, SETPCAP, SETUID or SYS_CHROOT"},
+    [AS_R_PSS_BASELINE_HOST_PATH] =
+        {"pss-baseline-host-path", PSS, ENF, B, false, "hostPath volumes are not allowed",
+         "use an emptyDir, configMap, secret or persistentVolumeClaim volume instead"},
+    [AS_R_PSS_BASELINE_HOST_PORTS] =
+        {"pss-baseline-host-ports", PSS, ENF, B, false, "host ports are not allowed",
+         "remove hostPort (or set it to 0) and expose the port through a Service"},
+    [AS_R_PSS_BASELINE_HOST_PROBES] =
+        {"pss-baseline-host-probes", PSS, ENF, B, false,
+         "probes and lifecycle hooks may not target another host",
+         "remove the host field of httpGet/tcpSocket probes and lifecycle handlers"},
+    [AS_R_PSS_BASELINE_APPARMOR] =
+        {"pss-baseline-apparmor", PSS, ENF, B, false,
+         "AppArmor may not be disabled or set to a non-default profile",
+         "use appArmorProfile.type RuntimeDefault or Localhost (annotation runtime/default or "
+         "localhost/<profile>)"},
+    [AS_R_PSS_BASELINE_SELINUX] =
+        {"pss-baseline-selinux", PSS, ENF, B, false,
+         "custom SELinux user, role or type is not allowed",
+         "remove seLinuxOptions.user and .role; use type container_t, container_init_t, "
+         "container_kvm_t or container_engine_t"},
+    [AS_R_PSS_BASELINE_PROC_MOUNT] = {"pss-baseline-proc-mount", PSS, ENF, B, false,
+                                      "an unmasked /proc mount is not allowed",
+                                      "remove securityContext.procMount or set it to Default"},
+    [AS_R_PSS_BASELINE_SECCOMP] = {"pss-baseline-seccomp", PSS, ENF, B, false,
+                                   "the Unconfined seccomp profile is not allowed",
+                                   "set seccompProfile.type to RuntimeDefault or Localhost"},
+    [AS_R_PSS_BASELINE_SYSCTLS] =
+        {"pss-baseline-sysctls", PSS, ENF, B, false, "only namespaced safe sysctls are allowed",
+         "use only kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, "
+         "net.ipv4.ip_local_reserved_ports, net.ipv4.ip_unprivileged_port_start, "
+         "net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, net.ipv4.tcp_keepalive_time, "
+         "net.ipv4.tcp_fin_timeout, net.ipv4.tcp_keepalive_intvl or net.ipv4.tcp_keepalive_probes"},
     /* Pod Security Standards, restricted only. */
-    {"pss-restricted-volume-types", PSS, ENF, R, false, "only core volume types are allowed",
-     "use configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, "
-     "projected or secret volumes"},
-    {"pss-restricted-privilege-escalation", PSS, ENF, R, true,
-     "privilege escalation must be disallowed",
-     "set securityContext.allowPrivilegeEscalation to false"},
-    {"pss-restricted-run-as-non-root", PSS, ENF, R, false, "containers must run as non-root",
-     "set securityContext.runAsNonRoot to true on the pod or on every container"},
-    {"pss-restricted-run-as-user", PSS, ENF, R, false, "containers may not run as UID 0",
-     "set runAsUser to a non-zero UID or leave it unset"},
-    {"pss-restricted-seccomp", PSS, ENF, R, true, "a seccomp profile must be set",
-     "set securityContext.seccompProfile.type to RuntimeDefault or Localhost on the pod or on "
-     "every container"},
-    {"pss-restricted-capabilities", PSS, ENF, R, true,
-     "containers must drop ALL capabilities and may add only NET_BIND_SERVICE",
-     "set securityContext.capabilities.drop to [ALL] and add at most NET_BIND_SERVICE"},
+    [AS_R_PSS_RESTRICTED_VOLUME_TYPES] =
+        {"pss-restricted-volume-types", PSS, ENF, R, false, "only core volume types are allowed",
+         "use configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, "
+         "projected or secret volumes"},
+    [AS_R_PSS_RESTRICTED_PRIVILEGE_ESCALATION] =
+        {"pss-restricted-privilege-escalation", PSS, ENF, R, true,
+         "privilege escalation must be disallowed",
+         "set securityContext.allowPrivilegeEscalation to false"},
+    [AS_R_PSS_RESTRICTED_RUN_AS_NON_ROOT] =
+        {"pss-restricted-run-as-non-root", PSS, ENF, R, false, "containers must run as non-root",
+         "set securityContext.runAsNonRoot to true on the pod or on every container"},
+    [AS_R_PSS_RESTRICTED_RUN_AS_USER] = {"pss-restricted-run-as-user", PSS, ENF, R, false,
+                                         "containers may not run as UID 0",
+                                         "set runAsUser to a non-zero UID or leave it unset"},
+    [AS_R_PSS_RESTRICTED_SECCOMP] =
+        {"pss-restricted-seccomp", PSS, ENF, R, true, "a seccomp profile must be set",
+         "set securityContext.seccompProfile.type to RuntimeDefault or Localhost on the pod or on "
+         "every container"},
+    [AS_R_PSS_RESTRICTED_CAPABILITIES] =
+        {"pss-restricted-capabilities", PSS, ENF, R, true,
+         "containers must drop ALL capabilities and may add only NET_BIND_SERVICE",
+         "set securityContext.capabilities.drop to [ALL] and add at most NET_BIND_SERVICE"},
     /* Resources. */
-    {"res-requests-required", AS_FAMILY_RESOURCES, ENF, N, false,
-     "every container needs cpu and memory requests",
-     "set resources.requests.cpu and resources.requests.memory"},
-    {"res-limits-required", AS_FAMILY_RESOURCES, WRN, N, false,
-     "every container needs cpu and memory limits",
-     "set resources.limits.cpu and resources.limits.memory"},
-    {"res-container-max", AS_FAMILY_RESOURCES, ENF, N, false,
-     "a container asks for more than the per-container maximum",
-     "lower the container's requests and limits to the policy's maximum"},
-    {"res-pod-max", AS_FAMILY_RESOURCES, ENF, N, false,
-     "the pod asks for more than the per-pod maximum",
-     "lower the containers' requests and limits or split the workload"},
-    {"res-limit-request-ratio", AS_FAMILY_RESOURCES, WRN, N, false,
-     "a limit is too large compared with its request",
-     "raise the request or lower the limit to within the policy's ratio"},
+    [AS_R_RES_REQUESTS_REQUIRED] = {"res-requests-required", AS_FAMILY_RESOURCES, ENF, N, false,
+                                    "every container needs cpu and memory requests",
+                                    "set resources.requests.cpu and resources.requests.memory"},
+    [AS_R_RES_LIMITS_REQUIRED] = {"res-limits-required", AS_FAMILY_RESOURCES, WRN, N, false,
+                                  "every container needs cpu and memory limits",
+                                  "set resources.limits.cpu and resources.limits.memory"},
+    [AS_R_RES_CONTAINER_MAX] =
+        {"res-container-max", AS_FAMILY_RESOURCES, ENF, N, false,
+         "a container asks for more than the per-container maximum",
+         "lower the container's requests and limits to the policy's maximum"},
+    [AS_R_RES_POD_MAX] = {"res-pod-max", AS_FAMILY_RESOURCES, ENF, N, false,
+                          "the pod asks for more than the per-pod maximum",
+                          "lower the containers' requests and limits or split the workload"},
+    [AS_R_RES_LIMIT_REQUEST_RATIO] =
+        {"res-limit-request-ratio", AS_FAMILY_RESOURCES, WRN, N, false,
+         "a limit is too large compared with its request",
+         "raise the request or lower the limit to within the policy's ratio"},
     /* Images. */
-    {"img-allowed-registries", AS_FAMILY_IMAGES, ENF, N, false,
-     "images must come from an allowed registry",
-     "pull the image from one of the policy's allowedRegistries (mirror it there)"},
-    {"img-no-latest", AS_FAMILY_IMAGES, ENF, N, false, "images must be pinned to a version",
-     "use an explicit version tag (not :latest) or a @sha256 digest"},
-    {"img-require-digest", AS_FAMILY_IMAGES, ENF, N, false, "images must be pinned by digest",
-     "reference the image as name@sha256:<digest>"},
+    [AS_R_IMG_ALLOWED_REGISTRIES] =
+        {"img-allowed-registries", AS_FAMILY_IMAGES, ENF, N, false,
+         "images must come from an allowed registry",
+         "pull the image from one of the policy's allowedRegistries (mirror it there)"},
+    [AS_R_IMG_NO_LATEST] = {"img-no-latest", AS_FAMILY_IMAGES, ENF, N, false,
+                            "images must be pinned to a version",
+                            "use an explicit version tag (not :latest) or a @sha256 digest"},
+    [AS_R_IMG_REQUIRE_DIGEST] = {"img-require-digest", AS_FAMILY_IMAGES, ENF, N, false,
+                                 "images must be pinned by digest",
+                                 "reference the image as name@sha256:<digest>"},
     /* Exposure. */
-    {"exp-ingress-tls", AS_FAMILY_EXPOSURE, ENF, N, false, "Ingresses must serve TLS",
-     "add spec.tls with a secretName covering every host of spec.rules"},
-    {"exp-service-type", AS_FAMILY_EXPOSURE, ENF, N, false,
-     "NodePort and LoadBalancer Services are not allowed",
-     "use a ClusterIP Service behind an Ingress, or ask for the type in allowedServiceTypes"},
+    [AS_R_EXP_INGRESS_TLS] = {"exp-ingress-tls", AS_FAMILY_EXPOSURE, ENF, N, false,
+                              "Ingresses must serve TLS",
+                              "add spec.tls with a secretName covering every host of spec.rules"},
+    [AS_R_EXP_SERVICE_TYPE] =
+        {"exp-service-type", AS_FAMILY_EXPOSURE, ENF, N, false,
+         "NodePort and LoadBalancer Services are not allowed",
+         "use a ClusterIP Service behind an Ingress, or ask for the type in allowedServiceTypes"},
     /* Secret hygiene. */
-    {"sec-literal-credential-env", AS_FAMILY_SECRETS, ENF, N, false,
-     "credentials may not be written as literal environment values",
-     "store the value in a Secret and use valueFrom.secretKeyRef"},
+    [AS_R_SEC_LITERAL_CREDENTIAL_ENV] =
+        {"sec-literal-credential-env", AS_FAMILY_SECRETS, ENF, N, false,
+         "credentials may not be written as literal environment values",
+         "store the value in a Secret and use valueFrom.secretKeyRef"},
     /* Guarded children. */
-    {"grd-owned-by-appstack", AS_FAMILY_GUARDED, ENF, N, false,
-     "objects owned by an AppStack are managed by the operator",
-     "change the owning AppStack instead (labels and annotations may be added)"},
+    [AS_R_GRD_OWNED_BY_APPSTACK] =
+        {"grd-owned-by-appstack", AS_FAMILY_GUARDED, ENF, N, false,
+         "objects owned by an AppStack are managed by the operator",
+         "change the owning AppStack instead (labels and annotations may be added)"},
 };
 
 const struct as_policy_rule *as_policy_rules(size_t *count)

@@ -191,6 +191,18 @@ class AdmissionGolden(unittest.TestCase):
                       text)
         self.assertRegex(text, r'appstack_webhook_rule_family_evaluation_seconds_count\{'
                                r'webhook="validate",family="pod-security"\} [1-9]')
+        # per rule: evaluations counted, and a time that is positive and below the family's
+        self.assertRegex(text, r'appstack_webhook_rule_evaluations_total\{'
+                               r'rule="pss-restricted-seccomp"\} [1-9]')
+        self.assertRegex(text, r'appstack_webhook_rule_evaluations_total\{'
+                               r'rule="app-spec-valid"\} [0-9]')
+        m = re.search(r'appstack_webhook_rule_evaluation_seconds_total\{'
+                      r'rule="pss-restricted-seccomp"\} ([0-9.e+-]+)', text)
+        self.assertIsNotNone(m)
+        fam = re.search(r'appstack_webhook_rule_family_evaluation_seconds_sum\{'
+                        r'webhook="validate",family="pod-security"\} ([0-9.e+-]+)', text)
+        self.assertGreater(float(m.group(1)), 0)
+        self.assertLess(float(m.group(1)), float(fam.group(1)))
 
     def test_tls_below_1_2_is_refused(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -535,16 +535,101 @@ static uint64_t fake_clock(void)
     return fake_now;
 }
 
+/* Sums rule times per family into out. */
+static void rule_time_by_family(uint64_t out[AS_FAMILY__COUNT])
+{
+    size_t n;
+    const struct as_policy_rule *rules = as_policy_rules(&n);
+
+    memset(out, 0, sizeof(uint64_t) * AS_FAMILY__COUNT);
+    for (size_t i = 0; i < n; i++)
+        out[rules[i].family] += res.rule_ns[i];
+}
+
+/* The time of rule id in res (0 when it did not run). */
+static uint64_t rule_time(const char *id)
+{
+    size_t n;
+    const struct as_policy_rule *rules = as_policy_rules(&n);
+
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rules[i].id, id) == 0)
+            return res.rule_ns[i];
+    ck_abort_msg("no rule %s", id);
+    return 0;
+}
+
 START_TEST(injected_clock_times_each_family)
 {
+    uint64_t by_family[AS_FAMILY__COUNT];
+
     cfg.clock_ns = fake_clock;
     create(pod("demo", ""), "alice");
-    for (int f = 0; f < AS_FAMILY__COUNT; f++)
-        ck_assert_uint_eq(res.family_ns[f], f == AS_FAMILY_APPSTACK ? 0 : 10);
+    rule_time_by_family(by_family);
+    for (int f = 0; f < AS_FAMILY__COUNT; f++) {
+        if (f == AS_FAMILY_APPSTACK) {
+            ck_assert_uint_eq(res.family_ns[f], 0);
+            continue;
+        }
+        /* a family's time holds its rules' times (and what they share) */
+        ck_assert_uint_ge(res.family_ns[f], 10);
+        ck_assert_uint_le(by_family[f], res.family_ns[f]);
+    }
     as_policy_result_free(&res);
     cfg.clock_ns = NULL;
     create(pod("demo", ""), "alice");
     ck_assert_uint_eq(res.family_ns[AS_FAMILY_POD_SECURITY], 0);
+    for (size_t i = 0; i < AS_POLICY_BUILTIN_RULES; i++)
+        ck_assert_uint_eq(res.rule_ns[i], 0);
+}
+END_TEST
+
+START_TEST(injected_clock_times_each_rule_that_runs)
+{
+    size_t n;
+    const struct as_policy_rule *rules = as_policy_rules(&n);
+
+    ck_assert_uint_eq(n, AS_POLICY_BUILTIN_RULES);
+    cfg.clock_ns = fake_clock;
+    /* a Pod at restricted: every rule for pods runs except baseline seccomp (restricted has
+     * its own); exposure rules are for Ingresses and Services */
+    create(pod("demo", ""), "alice");
+    for (size_t i = 0; i < n; i++) {
+        bool for_pods = rules[i].family != AS_FAMILY_EXPOSURE &&
+                        strcmp(rules[i].id, "pss-baseline-seccomp") != 0;
+
+        ck_assert_msg(for_pods ? res.rule_ns[i] > 0 : res.rule_ns[i] == 0, "%s: %llu ns",
+                      rules[i].id, (unsigned long long)res.rule_ns[i]);
+    }
+    as_policy_result_free(&res);
+    as_policy_result_init(&res);
+    cfg.pss_level = AS_PSS_BASELINE;
+    create(pod("demo", ""), "alice");
+    ck_assert_uint_gt(rule_time("pss-baseline-seccomp"), 0);
+    ck_assert_uint_eq(rule_time("pss-restricted-seccomp"), 0);
+    ck_assert_uint_eq(rule_time("pss-restricted-capabilities"), 0);
+    as_policy_result_free(&res);
+    as_policy_result_init(&res);
+    create(yaml("{apiVersion: v1, kind: Service, metadata: {name: s, namespace: demo}, "
+                "spec: {type: NodePort}}"),
+           "alice");
+    ck_assert_uint_gt(rule_time("exp-service-type"), 0);
+    ck_assert_uint_eq(rule_time("exp-ingress-tls"), 0);
+    ck_assert_uint_eq(rule_time("pss-baseline-privileged"), 0);
+}
+END_TEST
+
+START_TEST(every_row_of_the_rule_table_is_filled_once)
+{
+    size_t n;
+    const struct as_policy_rule *rules = as_policy_rules(&n);
+
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_ptr_nonnull(rules[i].id);
+        ck_assert_ptr_nonnull(rules[i].description);
+        ck_assert_ptr_nonnull(rules[i].remedy);
+        ck_assert_ptr_eq(as_policy_rule_find(rules[i].id), &rules[i]);
+    }
 }
 END_TEST
 
@@ -662,6 +747,8 @@ int main(void)
     tcase_add_test(tc, extra_validators_report_through_the_engine);
     tcase_add_test(tc, family_switches_limit_the_rules);
     tcase_add_test(tc, injected_clock_times_each_family);
+    tcase_add_test(tc, injected_clock_times_each_rule_that_runs);
+    tcase_add_test(tc, every_row_of_the_rule_table_is_filled_once);
     tcase_add_test(tc, quantities);
     tcase_add_test(tc, rfc3339_times);
     tcase_add_test(tc, selectors);
