@@ -37,7 +37,7 @@ def make_cert(directory, name="tls", days=1, cn="127.0.0.1"):
 class Webhook:
     """A running appstack-webhook; stop() ends it by its pid."""
 
-    def __init__(self, args, workdir=None, env=None):
+    def __init__(self, args, workdir=None, env=None, wait=True):
         self.dir = workdir or tempfile.mkdtemp(prefix="appstack-webhook-")
         self.port = free_port()
         self.crt, self.key = make_cert(self.dir)
@@ -47,7 +47,8 @@ class Webhook:
                "--tls-key-file", self.key, "--audit-log", self.audit] + list(args)
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      env=env or os.environ.copy())
-        self.wait_ready()
+        if wait:
+            self.wait_ready()
 
     def context(self):
         ctx = ssl.create_default_context(cafile=self.crt)
@@ -56,6 +57,16 @@ class Webhook:
     def conn(self, timeout=10):
         return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context(),
                                            timeout=timeout)
+
+    def readyz(self):
+        """(status, body) of GET /readyz; OSError while the server is not up."""
+        c = self.conn(timeout=2)
+        try:
+            c.request("GET", "/readyz")
+            r = c.getresponse()
+            return r.status, r.read().decode(errors="replace")
+        finally:
+            c.close()
 
     def wait_ready(self, seconds=10):
         deadline = time.time() + seconds

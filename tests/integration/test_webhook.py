@@ -5,7 +5,9 @@ and a caBundle. Checks what a cluster user sees through kubectl: a privileged po
 with the full message, a compliant pod admitted, warnings printed by kubectl, restricted
 defaults added by the mutating webhook, a hand edit of a guarded child refused for a
 user and allowed for the operator's account, a policy change applied live (no restart),
-and certificate rotation in self-managed mode under continuous requests with none lost.
+certificate rotation in self-managed mode under continuous requests with none lost, and
+/readyz answering 503 until the policy informers have synced (local API server: it slows
+the API down on request).
 
 Every webhook configuration is scoped by namespaceSelector to this test's namespace, so
 nothing else in the cluster is affected, and everything is deleted at the end. Against a
@@ -115,6 +117,33 @@ class WebhookIntegration(unittest.TestCase):
         rc = cls.wh.stop()
         if rc != 0:
             raise AssertionError(f"appstack-webhook exited {rc}: {cls.wh.output()[-4000:]}")
+
+    def test_not_ready_until_the_policy_informers_synced(self):
+        if not LOCAL:
+            self.skipTest("slowing the API server down needs /_local/faults (latencyMs), which "
+                          "only the local test API server has")
+        faults = ["--raw", "/_local/faults"]
+        kubectl("create", *faults, "-f", "-", stdin=json.dumps({"latencyMs": 2000}))
+        wh = None
+        try:
+            wh = webhookproc.Webhook(["--policy-name", self.ns + "-policy"], wait=False)
+            first, deadline = None, time.time() + 10
+            while first is None and time.time() < deadline:
+                try:
+                    first = wh.readyz()
+                except OSError:  # not listening yet
+                    time.sleep(0.05)
+            # every list takes 2 s now: the server is up before its policies are known
+            self.assertIsNotNone(first, wh.output()[-2000:])
+            self.assertEqual(first[0], 503, first)
+            self.assertIn("AppStackPolicy informers have not synced", first[1])
+        finally:
+            kubectl("delete", *faults, check=False)
+            if wh is not None:
+                try:
+                    wh.wait_ready(30)
+                finally:
+                    self.assertEqual(wh.stop(), 0, wh.output()[-2000:])
 
     def test_privileged_pod_denied_with_full_message(self):
         p = apply(pod(self.ns, "priv", sc=dict(SC, privileged=True)), check=False)
