@@ -381,7 +381,8 @@ def _is_exempt(attrs: dict) -> bool:
 def build_review(uid: str, attrs: dict, obj, old_obj) -> dict:
     """The AdmissionReview v1 request kube-apiserver sends (exact match: kind == requestKind).
     attrs may carry "options" (the operation's options object) and "userInfo"."""
-    gvk = {"group": attrs.get("group", ""), "version": attrs.get("version", ""),
+    gvk = {"group": attrs.get("kindGroup", attrs.get("group", "")),
+           "version": attrs.get("kindVersion", attrs.get("version", "")),
            "kind": attrs.get("kind", "")}
     gvr = {"group": attrs.get("group", ""), "version": attrs.get("version", ""),
            "resource": attrs.get("resource", "")}

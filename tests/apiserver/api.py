@@ -267,8 +267,9 @@ class Api:
             n = self.store.get(NS_KEY, "", ns)
         return dict(meta(n).get("labels") or {}) if n else {}
 
-    def _admit(self, phase, info, op, sub, ns, name, obj, old, req):
-        """Runs one admission phase; returns the (possibly mutated) object."""
+    def _admit(self, phase, info, op, sub, ns, name, obj, old, req, kind=None):
+        """Runs one admission phase; returns the (possibly mutated) object. kind: the
+        (group, version, kind) of obj when it is not the resource's own (a Scale)."""
         if info.group == "admissionregistration.k8s.io":
             return obj  # webhooks never see webhook configurations (like real)
         with self.store.lock:
@@ -280,6 +281,8 @@ class Api:
         attrs = {"operation": op, "group": info.group, "version": info.version,
                  "kind": info.kind, "resource": info.plural, "subresource": sub,
                  "namespace": ns, "name": name, "userInfo": req.user, "dryRun": req.dry_run}
+        if kind is not None:
+            attrs["kindGroup"], attrs["kindVersion"], attrs["kind"] = kind
         res = admission.admit(phase, confs, attrs, copy.deepcopy(obj) if obj else obj,
                               copy.deepcopy(old) if old else old,
                               self._ns_labels(info, ns, obj, old))
@@ -488,10 +491,12 @@ class Api:
                 nm["generation"] = int(om.get("generation") or 0) + 1
         return new
 
-    def update(self, info, ns, name, body, req, sub="", patch_fn=None, applied_fn=None):
+    def update(self, info, ns, name, body, req, sub="", patch_fn=None, applied_fn=None,
+               admit=True):
         """PUT (body given) or PATCH (patch_fn(old) -> new body, applied_fn for apply:
         (old) -> new object with managedFields). Retries when the object moved while
-        webhooks ran, unless the client named a resourceVersion."""
+        webhooks ran, unless the client named a resourceVersion. admit=False: the caller
+        ran admission on another representation already (the /scale subresource)."""
         for _attempt in range(20):
             with self.store.lock:
                 old = self.store.get(info.key, ns, name)
@@ -523,9 +528,11 @@ class Api:
                         "is being deleted, found new finalizers " +
                         "[]string{" + ", ".join(f'"{a}"' for a in sorted(added)) + "}")])
             self._apply_defaults(info, new, old)
-            new = self._admit("mutating", info, "UPDATE", sub, ns, name, new, old, req)
+            if admit:
+                new = self._admit("mutating", info, "UPDATE", sub, ns, name, new, old, req)
             self._validate(info, new, old, sub, req)
-            new = self._admit("validating", info, "UPDATE", sub, ns, name, new, old, req)
+            if admit:
+                new = self._admit("validating", info, "UPDATE", sub, ns, name, new, old, req)
             if applied_fn is None:
                 new = self._track(old, new, req, sub, info)
             apply_ = applied_fn is not None

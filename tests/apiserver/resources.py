@@ -13,6 +13,8 @@ import re
 import threading
 from dataclasses import dataclass, field
 
+from scale import SCALABLE
+
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 SUB_VERBS = ["get", "patch", "update"]
 
@@ -243,6 +245,10 @@ class Registry:
             if i.status:
                 res.append({"name": i.plural + "/status", "singularName": "",
                             "namespaced": i.namespaced, "kind": i.kind, "verbs": SUB_VERBS})
+            if (i.group, i.plural) in SCALABLE:
+                res.append({"name": i.plural + "/scale", "singularName": "",
+                            "namespaced": i.namespaced, "group": "autoscaling",
+                            "version": "v1", "kind": "Scale", "verbs": SUB_VERBS})
         gv = f"{group}/{version}" if group else version
         return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
                 "resources": res}

@@ -12,6 +12,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import scale
 import status as st
 from api import Api, Request
 
@@ -326,7 +327,8 @@ class Handler(BaseHTTPRequestHandler):
         if info is None or (ns and not info.namespaced):
             raise notfound()
         if sub and not ((sub == "status" and info.status) or
-                        (sub == "finalize" and info.kind == "Namespace")):
+                        (sub == "finalize" and info.kind == "Namespace") or
+                        (sub == "scale" and scale.scalable(info))):
             raise notfound()
         if info.namespaced and name and not ns and plural != "namespaces":
             raise notfound()
@@ -367,6 +369,17 @@ class Handler(BaseHTTPRequestHandler):
                 return self._reply(code, obj, req)
             if m == "DELETE":
                 code, obj = api.delete_collection(info, ns or None, _opts(body), req)
+                return self._reply(code, obj, req)
+            raise method_na(m)
+        if sub == "scale":
+            if m == "GET" and not watch:
+                return self._send(200, scale.get(api, info, ns, name))
+            if m == "PUT":
+                code, obj = scale.update(api, info, ns, name, lambda _old: _json(body), req)
+                return self._reply(code, obj, req)
+            if m == "PATCH":
+                change = scale.patcher(self.headers.get("Content-Type", ""), body)
+                code, obj = scale.update(api, info, ns, name, change, req)
                 return self._reply(code, obj, req)
             raise method_na(m)
         if m == "GET":

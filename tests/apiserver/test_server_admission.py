@@ -1,8 +1,9 @@
 """Admission through the local API server: registered Mutating/ValidatingWebhookConfiguration
 objects are called over HTTPS (url clientConfig, caBundle verified) for creates, updates,
 patches and deletes; denials come back as the webhook's Status, warnings as Warning
-headers, mutations are stored, dryRun is passed on, and webhook configurations themselves
-are never sent to webhooks. A tiny HTTPS webhook runs in this test."""
+headers, mutations are stored, dryRun is passed on, webhook configurations themselves
+are never sent to webhooks, and /scale requests arrive as autoscaling/v1 Scales. A tiny
+HTTPS webhook runs in this test."""
 import base64
 import json
 import shutil
@@ -14,8 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import certs
 from server_harness import ServerTestCase, cm
+from test_server_scale import deployment
 
 CM = "/api/v1/namespaces/default/configmaps"
+DEPLOY = "/apis/apps/v1/namespaces/default/deployments"
 VWC = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
 MWC = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"
 SEEN = []
@@ -92,6 +95,37 @@ class AdmissionTest(ServerTestCase):
                                           resources))
         self.assertEqual(r.code, 201, r.raw)
         self.addCleanup(self.c.delete, f"{coll}/{name}")
+
+
+    def test_webhooks_see_a_scale_and_can_refuse_it(self):
+        self.assertEqual(self.c.post(DEPLOY, deployment("guarded", 2)).code, 201)
+        conf = {"apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "ValidatingWebhookConfiguration", "metadata": {"name": "scale"},
+                "webhooks": [{"name": "scale.example.com", "sideEffects": "None",
+                              "admissionReviewVersions": ["v1"], "failurePolicy": "Fail",
+                              "clientConfig": {"url": self.base + "/deny", "caBundle": self.ca},
+                              "rules": [{"apiGroups": ["apps"], "apiVersions": ["v1"],
+                                         "operations": ["UPDATE"],
+                                         "resources": ["deployments/scale"]}]}]}
+        coll = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
+        self.assertEqual(self.c.post(coll, conf).code, 201)
+        self.addCleanup(self.c.delete, coll + "/scale")
+        SEEN.clear()
+        self.assertStatus(self.c.patch(DEPLOY + "/guarded/scale", {"spec": {"replicas": 9}}),
+                          403)
+        self.assertEqual(self.c.get(DEPLOY + "/guarded").json["spec"]["replicas"], 2)
+        req = SEEN[-1][1]
+        self.assertEqual(req["kind"], {"group": "autoscaling", "version": "v1", "kind": "Scale"})
+        self.assertEqual(req["resource"], {"group": "apps", "version": "v1",
+                                           "resource": "deployments"})
+        self.assertEqual(req["subResource"], "scale")
+        self.assertEqual((req["object"]["spec"], req["oldObject"]["spec"]),
+                         ({"replicas": 9}, {"replicas": 2}))
+        # a plain update of the Deployment is not a scale request: not sent to this hook
+        SEEN.clear()
+        r = self.c.patch(DEPLOY + "/guarded", {"metadata": {"labels": {"x": "y"}}})
+        self.assertEqual(r.code, 200, r.raw)
+        self.assertEqual(SEEN, [])
 
     def test_denial_returns_webhook_status(self):
         self.register("ValidatingWebhookConfiguration", "deny", "/deny", ["CREATE"], "deny")
