@@ -327,10 +327,19 @@ as_status as_admit_handle(const struct as_admit_env *env, enum as_admit_endpoint
         .namespace = *rq.namespace ? rq.namespace : NULL,
         .object = rq.object,
         .old_object = rq.old_object,
+        .subresource = rq.subresource,
         .dry_run = rq.dry_run,
         .now = now,
     };
+    json_t *parent = NULL;
+
     as_policy_op_parse(rq.operation, &preq.op);
+    if (preq.op == AS_OP_UPDATE && strcmp(rq.subresource, "scale") == 0 &&
+        env->read_object != NULL) {
+        preq.parent_unreadable = env->read_object(env->read_ctx, rq.resource_group, rq.resource,
+                                                  rq.namespace, rq.name, &parent) != AS_OK;
+        preq.parent = parent;
+    }
     t0 = as_admit_now_ns();
     st = as_policy_evaluate(env->cfg, &preq, &res);
     eval_ns = as_admit_now_ns() - t0;
@@ -348,6 +357,7 @@ as_status as_admit_handle(const struct as_admit_env *env, enum as_admit_endpoint
         audit_line(env, ep, &rq, &res, decision, (as_admit_now_ns() - start_ns) / 1000);
     }
     as_policy_result_free(&res);
+    json_decref(parent);
     as_review_request_free(&rq);
     return st;
 }

@@ -48,6 +48,15 @@ struct as_admit_env {
     struct as_admit_metrics metrics;
     FILE *audit;                 /* one JSON line per decision, or NULL */
     pthread_mutex_t *audit_lock; /* serialises audit writes, or NULL */
+    /*
+     * Reads the object a /scale request changes (resource group, plural,
+     * namespace, name) into *out (caller owns; NULL when it does not exist), for
+     * the guarded-children rule. Called on the deciding thread; must be
+     * thread-safe. NULL: no reader (scales are then checked without a parent).
+     */
+    as_status (*read_object)(void *ctx, const char *group, const char *plural, const char *ns,
+                             const char *name, json_t **out);
+    void *read_ctx;
 };
 
 /* "/validate" etc. to an endpoint; false for unknown paths. */

@@ -27,6 +27,8 @@
 #include "jsonalloc.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
+#include "kube/ops.h"
+#include "kube/resource.h"
 #include "policywatch.h"
 #include "routes.h"
 #include "server.h"
@@ -491,6 +493,33 @@ static as_status make_client(struct app *a, struct as_error *err)
     return st;
 }
 
+/*
+ * admit.h's read_object hook (ctx: the API client): GETs the object a /scale
+ * request changes. A kind the client does not know, or a missing object, is
+ * no parent (nothing the operator made); other failures make the guarded
+ * rule refuse the scale, and are logged.
+ */
+static as_status read_scaled_object(void *ctx, const char *group, const char *plural,
+                                    const char *ns, const char *name, json_t **out)
+{
+    const struct as_kube_resource *res = as_kube_resource_by_plural(group, plural);
+    struct as_error err = {0};
+    as_status st;
+
+    *out = NULL;
+    if (res == NULL)
+        return AS_OK;
+    st = as_kube_get(ctx, res, ns, name, out, &err);
+    if (st == AS_E_API_NOT_FOUND) {
+        *out = NULL;
+        return AS_OK;
+    }
+    if (st != AS_OK)
+        as_log_warn("reading a scaled object failed: its /scale is refused until it can be read",
+                    "resource", plural, "namespace", ns, "name", name, "error", err.message, NULL);
+    return st;
+}
+
 /* Fills the self-managed certificate options from the flags. */
 static as_status setup_certsrc(struct app *a, struct as_error *err)
 {
@@ -601,6 +630,10 @@ static int run(struct app *a)
     a->routes.policies = a->policies;
     a->routes.tls = a->tls;
     a->routes.metrics = a->metrics;
+    if (a->client != NULL) {
+        a->routes.read_object = read_scaled_object;
+        a->routes.read_ctx = a->client;
+    }
     if (st == AS_OK)
         st = as_routes_init(&a->routes);
     so.host = host;

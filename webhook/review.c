@@ -126,8 +126,11 @@ static as_status read_fields(const json_t *req, struct as_review_request *r, str
     if (st == AS_OK)
         st = opt_obj(req, "resource", "request.resource", &res, err);
     r->resource = "";
+    r->resource_group = "";
     if (st == AS_OK && res != NULL)
         st = opt_str(res, "resource", "request.resource.resource", &r->resource, err);
+    if (st == AS_OK && res != NULL)
+        st = opt_str(res, "group", "request.resource.group", &r->resource_group, err);
     if (st == AS_OK)
         st = opt_str(req, "subResource", "request.subResource", &r->subresource, err);
     if (st == AS_OK)

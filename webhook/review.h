@@ -21,19 +21,20 @@
 #define AS_REVIEW_MAX_UID 128
 
 struct as_review_request {
-    json_t *doc;              /* owned: the whole AdmissionReview */
-    const char *uid;          /* borrowed from doc */
-    const char *group;        /* request.kind.group ("" for core) */
-    const char *version;      /* request.kind.version */
-    const char *kind;         /* request.kind.kind */
-    const char *resource;     /* request.resource.resource, or "" */
-    const char *subresource;  /* request.subResource, or "" */
-    const char *namespace;    /* request.namespace, or "" (cluster-scoped) */
-    const char *name;         /* request.name, or "" (generateName on CREATE) */
-    const char *operation;    /* CREATE, UPDATE, DELETE, CONNECT */
-    const char *username;     /* request.userInfo.username, or "" */
-    const json_t *object;     /* request.object, or NULL */
-    const json_t *old_object; /* request.oldObject, or NULL */
+    json_t *doc;                /* owned: the whole AdmissionReview */
+    const char *uid;            /* borrowed from doc */
+    const char *group;          /* request.kind.group ("" for core) */
+    const char *version;        /* request.kind.version */
+    const char *kind;           /* request.kind.kind */
+    const char *resource;       /* request.resource.resource, or "" */
+    const char *resource_group; /* request.resource.group, or "" (core, or no resource) */
+    const char *subresource;    /* request.subResource, or "" */
+    const char *namespace;      /* request.namespace, or "" (cluster-scoped) */
+    const char *name;           /* request.name, or "" (generateName on CREATE) */
+    const char *operation;      /* CREATE, UPDATE, DELETE, CONNECT */
+    const char *username;       /* request.userInfo.username, or "" */
+    const json_t *object;       /* request.object, or NULL */
+    const json_t *old_object;   /* request.oldObject, or NULL */
     bool dry_run;
 };
 

@@ -91,8 +91,12 @@ static int admission(struct as_routes *r, enum as_admit_endpoint ep,
                     "unsupported content type: send Content-Type: application/json with an "
                     "AdmissionReview v1");
     cfg = as_policyset_acquire(r->policies);
-    struct as_admit_env env = {
-        .cfg = cfg, .metrics = r->admit_metrics, .audit = r->audit, .audit_lock = &r->audit_lock};
+    struct as_admit_env env = {.cfg = cfg,
+                               .metrics = r->admit_metrics,
+                               .audit = r->audit,
+                               .audit_lock = &r->audit_lock,
+                               .read_object = r->read_object,
+                               .read_ctx = r->read_ctx};
     st = as_admit_handle(&env, ep, req->body, req->body_len, (int64_t)time(NULL), start, out,
                          &status);
     as_policyset_release(r->policies, cfg);

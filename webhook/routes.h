@@ -25,6 +25,10 @@ struct as_routes {
     struct as_metric_family *http;        /* counter {code} for non-admission answers */
     FILE *audit;                          /* or NULL */
     pthread_mutex_t audit_lock;
+    /* admit.h's read_object hook and its context (NULL without an API client) */
+    as_status (*read_object)(void *ctx, const char *group, const char *plural, const char *ns,
+                             const char *name, json_t **out);
+    void *read_ctx;
 };
 
 /* Registers the metric families in r->metrics. */

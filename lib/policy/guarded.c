@@ -215,6 +215,30 @@ static void check_update(struct as_policy_eval *ev, const json_t *old, const jso
              "metadata.annotations");
 }
 
+/*
+ * /scale of a Deployment, StatefulSet or ReplicaSet: the Scale names no owner,
+ * so the caller passes the scaled object as req->parent.
+ */
+static void check_scale(struct as_policy_eval *ev)
+{
+    const struct as_policy_request *req = ev->req;
+    const json_t *o = json_object_get(json_object_get(req->old_object, "spec"), "replicas");
+    const json_t *n = json_object_get(json_object_get(req->object, "spec"), "replicas");
+
+    if (req->op != AS_OP_UPDATE || (o == NULL && n == NULL) || (o && n && json_equal(o, n)))
+        return;
+    if (req->parent_unreadable) {
+        as__report(ev, "grd-owned-by-appstack", "spec.replicas",
+                   "the scaled object could not be read to tell whether an AppStack owns it, "
+                   "so it may not be scaled now");
+        return;
+    }
+    if (req->parent == NULL || appstack_controller(req->parent) < 0 || hpa_managed(req->parent))
+        return;
+    as__report(ev, "grd-owned-by-appstack", "spec.replicas",
+               "replicas changed through /scale by a user other than the operator");
+}
+
 void as__check_guarded(struct as_policy_eval *ev)
 {
     const struct as_policy_request *req = ev->req;
@@ -225,6 +249,10 @@ void as__check_guarded(struct as_policy_eval *ev)
 
     if (user && ((op_sa && strcmp(user, op_sa) == 0) || as__str_in(user, SYSTEM_CONTROLLERS)))
         return;
+    if (req->subresource && strcmp(req->subresource, "scale") == 0) {
+        check_scale(ev);
+        return;
+    }
     switch (req->op) {
     case AS_OP_CREATE:
         idx = appstack_controller(req->object);

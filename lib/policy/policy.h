@@ -186,8 +186,14 @@ struct as_policy_request {
     const char *namespace;    /* request namespace; NULL: metadata.namespace of the object */
     const json_t *object;     /* NULL for DELETE */
     const json_t *old_object; /* UPDATE, DELETE */
-    bool dry_run;             /* carried for callers; the engine has no side effects either way */
-    int64_t now;              /* Unix seconds, for exception expiry */
+    const char *subresource;  /* request.subResource; NULL or "" for the object itself */
+    /* "scale": the object whose replicas change, as the caller read it (a Scale names no
+     * owner); NULL when it does not exist or was not read. parent_unreadable: reading it
+     * failed, so ownership is unknown and the guarded rule refuses the change. */
+    const json_t *parent;
+    bool parent_unreadable;
+    bool dry_run; /* carried for callers; the engine has no side effects either way */
+    int64_t now;  /* Unix seconds, for exception expiry */
 };
 
 struct as_policy_violation {

@@ -3,8 +3,8 @@ started appstack-webhook for real, through ValidatingWebhookConfiguration /
 MutatingWebhookConfiguration objects with a url clientConfig (https://127.0.0.1:PORT/...)
 and a caBundle. Checks what a cluster user sees through kubectl: a privileged pod denied
 with the full message, a compliant pod admitted, warnings printed by kubectl, restricted
-defaults added by the mutating webhook, a hand edit of a guarded child refused for a
-user and allowed for the operator's account, a policy change applied live (no restart),
+defaults added by the mutating webhook, a hand edit (and a kubectl scale) of a guarded
+child refused for a user and allowed for the operator's account, a policy change applied live (no restart),
 certificate rotation in self-managed mode under continuous requests with none lost, and
 /readyz answering 503 until the policy informers have synced (local API server: it slows
 the API down on request).
@@ -70,7 +70,9 @@ def hook_config(kind, name, ns, url, ca_pem, path, operations=("CREATE", "UPDATE
                          "caBundle": base64.b64encode(ca_pem.encode()).decode()},
         "rules": [{"apiGroups": ["", "apps"], "apiVersions": ["v1"],
                    "operations": list(operations),
-                   "resources": ["pods", "deployments"], "scope": "Namespaced"}],
+                   "resources": ["pods", "deployments"], "scope": "Namespaced"},
+                  {"apiGroups": ["apps"], "apiVersions": ["v1"], "operations": ["UPDATE"],
+                   "resources": ["deployments/scale"], "scope": "Namespaced"}],
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}},
         "failurePolicy": "Fail", "sideEffects": "None", "timeoutSeconds": 5,
         "admissionReviewVersions": ["v1"]}
@@ -209,6 +211,22 @@ class WebhookIntegration(unittest.TestCase):
         self.assertIn("grd-owned-by-appstack spec.template.spec.containers[0].image", p.stderr)
         kubectl("patch", "deployment", "guarded", "-n", self.ns, "--as", OPERATOR,
                 "--type", "strategic", "-p", patch)
+        # kubectl scale goes through /scale, whose Scale names no owner: still refused
+        p = kubectl("scale", "deployment", "guarded", "-n", self.ns, "--as", "alice",
+                    "--replicas", "5", check=False)
+        self.assertNotEqual(p.returncode, 0, p.stdout)
+        self.assertIn("grd-owned-by-appstack spec.replicas: replicas changed through /scale",
+                      p.stderr)
+        kubectl("scale", "deployment", "guarded", "-n", self.ns, "--as", OPERATOR,
+                "--replicas", "2")
+        self.assertEqual(kubectl("get", "deployment", "guarded", "-n", self.ns, "-o",
+                                 "jsonpath={.spec.replicas}").stdout, "2")
+        # an unowned Deployment scales freely
+        free = json.loads(json.dumps(dep))
+        free["metadata"]["name"] = "free"
+        del free["metadata"]["ownerReferences"]
+        apply(free)
+        kubectl("scale", "deployment", "free", "-n", self.ns, "--as", "alice", "--replicas", "3")
 
     def test_policy_change_applies_live(self):
         """img-no-latest switched to audit by an AppStackPolicy: admitted, recorded."""

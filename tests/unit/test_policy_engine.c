@@ -633,6 +633,74 @@ START_TEST(every_row_of_the_rule_table_is_filled_once)
 }
 END_TEST
 
+/* Evaluates a /scale UPDATE from `from` to `to` replicas by user with the given parent. */
+static void scale(long from, long to, const char *user, const char *parent_yaml, bool unreadable)
+{
+    char o[128], n[128];
+    json_t *old, *neu, *parent = parent_yaml ? yaml(parent_yaml) : NULL;
+    struct as_policy_request req = {0};
+
+    snprintf(o, sizeof o,
+             "{apiVersion: autoscaling/v1, kind: Scale, metadata: {name: web, "
+             "namespace: demo}, spec: {replicas: %ld}}",
+             from);
+    snprintf(n, sizeof n,
+             "{apiVersion: autoscaling/v1, kind: Scale, metadata: {name: web, "
+             "namespace: demo}, spec: {replicas: %ld}}",
+             to);
+    old = yaml(o);
+    neu = yaml(n);
+    req.op = AS_OP_UPDATE;
+    req.user = user;
+    req.object = neu;
+    req.old_object = old;
+    req.subresource = "scale";
+    req.parent = parent;
+    req.parent_unreadable = unreadable;
+    req.now = NOW;
+    as_policy_result_free(&res);
+    as_policy_result_init(&res);
+    ck_assert_int_eq(as_policy_evaluate(&cfg, &req, &res), AS_OK);
+    json_decref(old);
+    json_decref(neu);
+    json_decref(parent);
+}
+
+#define OWNED_DEPLOYMENT(annotations)                                                              \
+    "{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, namespace: demo, "              \
+    "annotations: {" annotations "}, ownerReferences: [{apiVersion: appstack.io/v1alpha1, "        \
+    "kind: AppStack, name: s, uid: u1, controller: true}]}, spec: {replicas: 2}}"
+
+START_TEST(scaling_a_guarded_child_is_refused_unless_delegated)
+{
+    long i;
+
+    scale(2, 5, "alice", OWNED_DEPLOYMENT(""), false);
+    i = find("grd-owned-by-appstack");
+    ck_assert_int_ge(i, 0);
+    ck_assert_str_eq(res.v[i].path, "spec.replicas");
+    ck_assert_int_eq(res.v[i].mode, AS_POLICY_ENFORCE);
+    /* the operator, an HPA-managed workload, an unowned one, no change: allowed */
+    scale(2, 5, AS_POLICY_DEFAULT_OPERATOR_SA, OWNED_DEPLOYMENT(""), false);
+    ck_assert_int_lt(find("grd-owned-by-appstack"), 0);
+    scale(2, 5, "alice", OWNED_DEPLOYMENT("appstack.io/replicas-managed-by: hpa"), false);
+    ck_assert_int_lt(find("grd-owned-by-appstack"), 0);
+    scale(2, 5, "alice",
+          "{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, namespace: demo}}", false);
+    ck_assert_int_lt(find("grd-owned-by-appstack"), 0);
+    scale(2, 2, "alice", OWNED_DEPLOYMENT(""), false);
+    ck_assert_int_lt(find("grd-owned-by-appstack"), 0);
+    /* the owner could not be read: refused, saying why */
+    scale(2, 5, "alice", NULL, true);
+    i = find("grd-owned-by-appstack");
+    ck_assert_int_ge(i, 0);
+    ck_assert_ptr_nonnull(strstr(res.v[i].message, "could not be read"));
+    /* no parent (missing object): nothing to guard */
+    scale(2, 5, "alice", NULL, false);
+    ck_assert_int_lt(find("grd-owned-by-appstack"), 0);
+}
+END_TEST
+
 START_TEST(family_switches_limit_the_rules)
 {
     for (int i = 0; i < AS_FAMILY__COUNT; i++)
@@ -749,6 +817,7 @@ int main(void)
     tcase_add_test(tc, injected_clock_times_each_family);
     tcase_add_test(tc, injected_clock_times_each_rule_that_runs);
     tcase_add_test(tc, every_row_of_the_rule_table_is_filled_once);
+    tcase_add_test(tc, scaling_a_guarded_child_is_refused_unless_delegated);
     tcase_add_test(tc, quantities);
     tcase_add_test(tc, rfc3339_times);
     tcase_add_test(tc, selectors);
