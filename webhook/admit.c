@@ -249,32 +249,63 @@ static as_status respond(enum as_admit_endpoint ep, const struct as_review_reque
     return st;
 }
 
-/* Adds one rule's time to the per-rule counters. */
-static void add_rule_time(const struct as_admit_env *env, const char *rule, uint64_t ns)
-{
-    const char *rl[] = {rule};
-
-    as_metrics_counter_add(env->metrics.rule_seconds, rl, (double)ns / 1e9);
-    as_metrics_counter_add(env->metrics.rule_evals, rl, 1);
-}
-
-/* Per-rule times of one evaluation: built-in rules, and validators of a single rule. */
+/* Adds one evaluation's per-rule times to the accumulators (lock-free). */
 static void record_rule_times(const struct as_admit_env *env, const struct as_policy_result *res)
 {
+    struct as_admit_rule_times *t = env->metrics.rule_times;
+
+    if (res == NULL || t == NULL)
+        return;
+    for (size_t i = 0; i < AS_POLICY_BUILTIN_RULES; i++) {
+        if (res->rule_ns[i] == 0)
+            continue;
+        atomic_fetch_add_explicit(&t->ns[i], res->rule_ns[i], memory_order_relaxed);
+        atomic_fetch_add_explicit(&t->evals[i], 1, memory_order_relaxed);
+    }
+    for (size_t i = 0; i < AS_POLICY_TIMED_VALIDATORS; i++) {
+        if (res->validator_ns[i] == 0)
+            continue;
+        atomic_fetch_add_explicit(&t->ns[AS_POLICY_BUILTIN_RULES + i], res->validator_ns[i],
+                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&t->evals[AS_POLICY_BUILTIN_RULES + i], 1, memory_order_relaxed);
+    }
+}
+
+void as_admit_rule_times_publish(const struct as_admit_metrics *m,
+                                 const struct as_policy_config *cfg)
+{
+    struct as_admit_rule_times *t = m->rule_times;
     size_t n;
     const struct as_policy_rule *rules = as_policy_rules(&n);
 
-    if (res == NULL)
+    if (t == NULL)
         return;
-    for (size_t i = 0; i < n && i < AS_POLICY_BUILTIN_RULES; i++)
-        if (res->rule_ns[i] > 0)
-            add_rule_time(env, rules[i].id, res->rule_ns[i]);
-    for (size_t i = 0; i < env->cfg->n_validators && i < AS_POLICY_TIMED_VALIDATORS; i++) {
-        const struct as_policy_validator *v = &env->cfg->validators[i];
+    pthread_mutex_lock(&t->publish_lock);
+    for (size_t i = 0; i < AS_ADMIT_TIMED; i++) {
+        uint64_t ns = atomic_load_explicit(&t->ns[i], memory_order_relaxed);
+        uint64_t evals = atomic_load_explicit(&t->evals[i], memory_order_relaxed);
+        const char *id = NULL;
 
-        if (res->validator_ns[i] > 0 && v->n_rules == 1)
-            add_rule_time(env, v->rules[0].id, res->validator_ns[i]);
+        if (evals == t->published_evals[i])
+            continue;
+        if (i < AS_POLICY_BUILTIN_RULES && i < n) {
+            id = rules[i].id;
+        } else if (i >= AS_POLICY_BUILTIN_RULES) {
+            size_t v = i - AS_POLICY_BUILTIN_RULES;
+
+            if (cfg != NULL && v < cfg->n_validators && cfg->validators[v].n_rules == 1)
+                id = cfg->validators[v].rules[0].id;
+        }
+        if (id != NULL) {
+            const char *rl[] = {id};
+
+            as_metrics_counter_add(m->rule_seconds, rl, (double)(ns - t->published_ns[i]) / 1e9);
+            as_metrics_counter_add(m->rule_evals, rl, (double)(evals - t->published_evals[i]));
+        }
+        t->published_ns[i] = ns;
+        t->published_evals[i] = evals;
     }
+    pthread_mutex_unlock(&t->publish_lock);
 }
 
 /* Counts metrics for one decision. */

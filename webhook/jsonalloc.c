@@ -26,9 +26,9 @@ struct cache {
 };
 
 static _Thread_local struct cache tc;
+static atomic_size_t flushed_bytes; /* only touched when a thread exits */
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
-static atomic_size_t total_bytes;
 
 /* Hands every cached block of c back to malloc. */
 static void flush(struct cache *c)
@@ -41,7 +41,7 @@ static void flush(struct cache *c)
         }
         c->n[k] = 0;
     }
-    atomic_fetch_sub(&total_bytes, c->bytes);
+    atomic_fetch_add(&flushed_bytes, c->bytes);
     c->bytes = 0;
     c->registered = false;
 }
@@ -80,7 +80,6 @@ void *as_jsonalloc_malloc(size_t n)
     tc.head[k] = *(void **)p;
     tc.n[k]--;
     tc.bytes -= (size_t)(k + 1) * STEP;
-    atomic_fetch_sub(&total_bytes, (size_t)(k + 1) * STEP);
     return p;
 }
 
@@ -107,7 +106,6 @@ void as_jsonalloc_free(void *p)
     tc.head[k] = p;
     tc.n[k]++;
     tc.bytes += size;
-    atomic_fetch_add(&total_bytes, size);
 }
 
 void as_jsonalloc_install(void)
@@ -120,7 +118,7 @@ size_t as_jsonalloc_thread_bytes(void)
     return tc.bytes;
 }
 
-size_t as_jsonalloc_total_bytes(void)
+size_t as_jsonalloc_flushed_bytes(void)
 {
-    return atomic_load(&total_bytes);
+    return atomic_load(&flushed_bytes);
 }

@@ -21,6 +21,8 @@ as_status as_routes_init(struct as_routes *r)
     as_status st = as_admit_metrics_register(r->metrics, &r->admit_metrics);
 
     pthread_mutex_init(&r->audit_lock, NULL);
+    pthread_mutex_init(&r->rule_times.publish_lock, NULL);
+    r->admit_metrics.rule_times = &r->rule_times;
     if (st == AS_OK)
         st = as_metrics_gauge_new(
             r->metrics, "appstack_webhook_certificate_expiry_timestamp_seconds",
@@ -137,6 +139,12 @@ int as_routes_handle(void *ctx, const struct as_http_request *req, struct as_buf
             return ok ? 200 : 503;
         }
         as_metrics_gauge_set(r->cert_expiry, NULL, (double)as_tlsstore_not_after(r->tls));
+        {
+            const struct as_policy_config *cfg = as_policyset_acquire(r->policies);
+
+            as_admit_rule_times_publish(&r->admit_metrics, cfg);
+            as_policyset_release(r->policies, cfg);
+        }
         *ct = CT_PROM;
         return as_metrics_render(r->metrics, out) == AS_OK ? 200 : 500;
     }

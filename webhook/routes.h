@@ -21,9 +21,10 @@ struct as_routes {
     struct as_tlsstore *tls;       /* borrowed */
     struct as_metrics *metrics;    /* borrowed */
     struct as_admit_metrics admit_metrics;
-    struct as_metric_family *cert_expiry; /* gauge, seconds since the epoch */
-    struct as_metric_family *http;        /* counter {code} for non-admission answers */
-    FILE *audit;                          /* or NULL */
+    struct as_admit_rule_times rule_times; /* admit_metrics.rule_times points here */
+    struct as_metric_family *cert_expiry;  /* gauge, seconds since the epoch */
+    struct as_metric_family *http;         /* counter {code} for non-admission answers */
+    FILE *audit;                           /* or NULL */
     pthread_mutex_t audit_lock;
     /* admit.h's read_object hook and its context (NULL without an API client) */
     as_status (*read_object)(void *ctx, const char *group, const char *plural, const char *ns,

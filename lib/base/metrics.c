@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ const size_t as_metrics_latency_buckets_n =
     sizeof(as_metrics_latency_buckets) / sizeof(as_metrics_latency_buckets[0]);
 
 struct series {
+    uint64_t hash;                       /* values_hash of values: compared before the strings */
     char *values[AS_METRICS_MAX_LABELS]; /* owned */
     double value;                        /* counter / gauge; histogram sum */
     unsigned long long count;            /* histogram */
@@ -175,15 +177,38 @@ as_status as_metrics_histogram_new(struct as_metrics *m, const char *name, const
                       out);
 }
 
+/*
+ * FNV-1a over the label values, each ended by a 0 byte (so ("a", "bc") and
+ * ("ab", "c") differ); NULL counts as "". Series lookups compare this first:
+ * rule ids share long prefixes, and a decision updates dozens of series.
+ */
+static uint64_t values_hash(const char *const *values, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (size_t j = 0; j < n; j++) {
+        for (const unsigned char *c = (const unsigned char *)(values[j] ? values[j] : ""); *c;
+             c++)
+            h = (h ^ *c) * 1099511628211ULL;
+        h = (h ^ 0xffu) * 1099511628211ULL;
+    }
+    return h;
+}
+
 /* Finds the series for values (lock held); creates it when create. NULL when absent/full. */
 static struct series *series_find(struct as_metric_family *f, const char *const *values,
                                   bool create, as_status *st)
 {
     struct series *s;
+    uint64_t h = values_hash(values, f->n_labels);
 
     for (size_t i = 0; i < f->n; i++) {
         size_t j = 0;
-        while (j < f->n_labels && strcmp(f->s[i].values[j], values[j]) == 0)
+
+        if (f->s[i].hash != h)
+            continue;
+        while (j < f->n_labels &&
+               strcmp(f->s[i].values[j], values[j] != NULL ? values[j] : "") == 0)
             j++;
         if (j == f->n_labels)
             return &f->s[i];
@@ -207,6 +232,7 @@ static struct series *series_find(struct as_metric_family *f, const char *const 
     }
     s = &f->s[f->n];
     memset(s, 0, sizeof(*s));
+    s->hash = h;
     for (size_t j = 0; j < f->n_labels; j++) {
         s->values[j] = strdup(values[j] != NULL ? values[j] : "");
         if (s->values[j] == NULL) {
