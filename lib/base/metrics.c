@@ -187,8 +187,7 @@ static uint64_t values_hash(const char *const *values, size_t n)
     uint64_t h = 1469598103934665603ULL;
 
     for (size_t j = 0; j < n; j++) {
-        for (const unsigned char *c = (const unsigned char *)(values[j] ? values[j] : ""); *c;
-             c++)
+        for (const unsigned char *c = (const unsigned char *)(values[j] ? values[j] : ""); *c; c++)
             h = (h ^ *c) * 1099511628211ULL;
         h = (h ^ 0xffu) * 1099511628211ULL;
     }
