@@ -112,29 +112,37 @@ static bool allowed(const struct as_policy_config *cfg, const char *name)
     return false;
 }
 
-static void check_image(struct as_policy_eval *ev, const json_t *c, const char *cpath)
+/* Checks the image of container i of list l; the path is built only for a report. */
+static void check_image(struct as_policy_eval *ev, const json_t *c, const struct as__podspec *ps,
+                        size_t l, size_t i)
 {
     const char *image = as__str(c, "image");
     struct imgref r;
     char p[AS__PATH_MAX];
     uint64_t t;
+    bool bad_registry, latest, no_digest;
 
     if (!image)
         return;
-    snprintf(p, sizeof p, "%s.image", cpath);
     parse_ref(image, &r); /* shared by the three rules: family time only */
     t = as__clock(ev);
-    if (ev->cfg->allowed_registries.n && !allowed(ev->cfg, r.name))
+    bad_registry = ev->cfg->allowed_registries.n && !allowed(ev->cfg, r.name);
+    t = as__rule_time(ev, AS_R_IMG_ALLOWED_REGISTRIES, t);
+    latest = !r.digest && (r.latest || !r.tagged);
+    t = as__rule_time(ev, AS_R_IMG_NO_LATEST, t);
+    no_digest = ev->cfg->require_digest && !r.digest;
+    as__rule_time(ev, AS_R_IMG_REQUIRE_DIGEST, t);
+    if (!bad_registry && !latest && !no_digest)
+        return;
+    snprintf(p, sizeof p, "%s.%s[%zu].image", ps->prefix, as__container_lists[l], i);
+    if (bad_registry)
         as__report(ev, "img-allowed-registries", p, "image %s (%s) is not from an allowed registry",
                    image, r.name);
-    t = as__rule_time(ev, AS_R_IMG_ALLOWED_REGISTRIES, t);
-    if (!r.digest && (r.latest || !r.tagged))
+    if (latest)
         as__report(ev, "img-no-latest", p, "image %s %s", image,
                    r.latest ? "uses the :latest tag" : "has no tag (means :latest)");
-    t = as__rule_time(ev, AS_R_IMG_NO_LATEST, t);
-    if (ev->cfg->require_digest && !r.digest)
+    if (no_digest)
         as__report(ev, "img-require-digest", p, "image %s is not pinned by digest", image);
-    as__rule_time(ev, AS_R_IMG_REQUIRE_DIGEST, t);
 }
 
 void as__check_images(struct as_policy_eval *ev)
@@ -148,11 +156,6 @@ void as__check_images(struct as_policy_eval *ev)
         size_t i;
 
         json_array_foreach(json_object_get(ps.spec, as__container_lists[l]), i, c)
-        {
-            char p[AS__PATH_MAX / 2];
-
-            snprintf(p, sizeof p, "%s.%s[%zu]", ps.prefix, as__container_lists[l], i);
-            check_image(ev, c, p);
-        }
+            check_image(ev, c, &ps, l, i);
     }
 }

@@ -150,8 +150,9 @@ static void host_ports_ctr(struct as_policy_eval *ev, const struct as__podspec *
     }
 }
 
-/* Reports handler.{httpGet,tcpSocket}.host when non-empty. */
-static void host_field(struct as_policy_eval *ev, const json_t *handler, const char *path)
+/* Reports handler.{httpGet,tcpSocket}.host when non-empty; the handler is at base + mid. */
+static void host_field(struct as_policy_eval *ev, const json_t *handler, const char *base,
+                       const char *mid)
 {
     static const char *const KINDS[] = {"httpGet", "tcpSocket"};
 
@@ -161,7 +162,7 @@ static void host_field(struct as_policy_eval *ev, const json_t *handler, const c
 
         if (!h || json_is_null(h) || (json_is_string(h) && json_string_length(h) == 0))
             continue;
-        snprintf(p, sizeof p, "%s.%s.host", path, KINDS[k]);
+        snprintf(p, sizeof p, "%s%s.%s.host", base, mid, KINDS[k]);
         as__report(ev, "pss-baseline-host-probes", p, "host is set to %s",
                    json_is_string(h) ? json_string_value(h) : "a non-string value");
     }
@@ -170,29 +171,28 @@ static void host_field(struct as_policy_eval *ev, const json_t *handler, const c
 static void host_probes_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                             const struct ctr *c)
 {
-    static const char *const PROBES[] = {"livenessProbe", "readinessProbe", "startupProbe"};
-    static const char *const HOOKS[] = {"postStart", "preStop"};
-    char p[AS__PATH_MAX];
+    static const char *const PROBES[] = {".livenessProbe", ".readinessProbe", ".startupProbe"};
+    static const char *const HOOKS[] = {".lifecycle.postStart", ".lifecycle.preStop"};
+    const json_t *lifecycle = json_object_get(c->c, "lifecycle");
 
     (void)ps;
     for (size_t i = 0; i < 3; i++) {
-        const json_t *h = json_object_get(c->c, PROBES[i]);
-        if (h == NULL)
-            continue; /* nothing to report: skip building the path */
-        snprintf(p, sizeof p, "%s.%s", c->path, PROBES[i]);
-        host_field(ev, h, p);
+        const json_t *h = json_object_get(c->c, PROBES[i] + 1);
+
+        if (h != NULL)
+            host_field(ev, h, c->path, PROBES[i]);
     }
-    for (size_t i = 0; i < 2; i++) {
-        const json_t *h = json_object_get(json_object_get(c->c, "lifecycle"), HOOKS[i]);
-        if (h == NULL)
-            continue;
-        snprintf(p, sizeof p, "%s.lifecycle.%s", c->path, HOOKS[i]);
-        host_field(ev, h, p);
+    for (size_t i = 0; lifecycle != NULL && i < 2; i++) {
+        const json_t *h = json_object_get(lifecycle, HOOKS[i] + 11);
+
+        if (h != NULL)
+            host_field(ev, h, c->path, HOOKS[i]);
     }
 }
 
-/* AppArmor field of a security context at path (pod or container). */
-static void apparmor_sc(struct as_policy_eval *ev, const json_t *sc, const char *path)
+/* AppArmor field of a security context at base + mid (pod or container). */
+static void apparmor_sc(struct as_policy_eval *ev, const json_t *sc, const char *base,
+                        const char *mid)
 {
     const json_t *t = json_object_get(json_object_get(sc, "appArmorProfile"), "type");
     char p[AS__PATH_MAX];
@@ -201,7 +201,7 @@ static void apparmor_sc(struct as_policy_eval *ev, const json_t *sc, const char 
         return;
     if (json_is_string(t) && as__str_in(json_string_value(t), SECCOMP_OK))
         return;
-    snprintf(p, sizeof p, "%s.appArmorProfile.type", path);
+    snprintf(p, sizeof p, "%s%s.appArmorProfile.type", base, mid);
     as__report(ev, "pss-baseline-apparmor", p, "AppArmor profile type %s is not allowed",
                json_is_string(t) ? json_string_value(t) : "(not a string)");
 }
@@ -209,15 +209,13 @@ static void apparmor_sc(struct as_policy_eval *ev, const json_t *sc, const char 
 static void apparmor_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                          const struct ctr *c)
 {
-    char p[AS__PATH_MAX];
-
     (void)ps;
-    snprintf(p, sizeof p, "%s.securityContext", c->path);
-    apparmor_sc(ev, c->sc, p);
+    apparmor_sc(ev, c->sc, c->path, ".securityContext");
 }
 
-/* SELinux options of a security context at path. */
-static void selinux_sc(struct as_policy_eval *ev, const json_t *sc, const char *path)
+/* SELinux options of a security context at base + mid. */
+static void selinux_sc(struct as_policy_eval *ev, const json_t *sc, const char *base,
+                       const char *mid)
 {
     const json_t *o = json_object_get(sc, "seLinuxOptions");
     const char *type = as__str(o, "type");
@@ -226,7 +224,7 @@ static void selinux_sc(struct as_policy_eval *ev, const json_t *sc, const char *
     if (!json_is_object(o))
         return;
     if (type && !as__str_in(type, SELINUX_TYPES)) {
-        snprintf(p, sizeof p, "%s.seLinuxOptions.type", path);
+        snprintf(p, sizeof p, "%s%s.seLinuxOptions.type", base, mid);
         as__report(ev, "pss-baseline-selinux", p, "SELinux type %s is not allowed", type);
     }
     for (size_t i = 0; i < 2; i++) {
@@ -235,7 +233,7 @@ static void selinux_sc(struct as_policy_eval *ev, const json_t *sc, const char *
 
         if (!v || !*v)
             continue;
-        snprintf(p, sizeof p, "%s.seLinuxOptions.%s", path, key);
+        snprintf(p, sizeof p, "%s%s.seLinuxOptions.%s", base, mid, key);
         as__report(ev, "pss-baseline-selinux", p, "SELinux %s is set", key);
     }
 }
@@ -243,11 +241,8 @@ static void selinux_sc(struct as_policy_eval *ev, const json_t *sc, const char *
 static void selinux_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                         const struct ctr *c)
 {
-    char p[AS__PATH_MAX];
-
     (void)ps;
-    snprintf(p, sizeof p, "%s.securityContext", c->path);
-    selinux_sc(ev, c->sc, p);
+    selinux_sc(ev, c->sc, c->path, ".securityContext");
 }
 
 static void proc_mount_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
@@ -355,7 +350,7 @@ static void apparmor_pod(struct as_policy_eval *ev, const struct as__podspec *ps
     const char *key;
     char p[AS__PATH_MAX];
 
-    apparmor_sc(ev, psc, scp);
+    apparmor_sc(ev, psc, scp, "");
     json_object_foreach((json_t *)json_object_get(ps->meta, "annotations"), key, v)
     {
         const char *val = json_string_value(v);
@@ -374,7 +369,7 @@ static void selinux_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
                         const char *scp)
 {
     (void)ps;
-    selinux_sc(ev, psc, scp);
+    selinux_sc(ev, psc, scp, "");
 }
 
 static void seccomp_baseline_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
@@ -435,9 +430,9 @@ static void non_root_ctr(struct as_policy_eval *ev, const struct as__podspec *ps
     bool pod_true = as__true(psc, "runAsNonRoot");
     char p[AS__PATH_MAX];
 
-    snprintf(p, sizeof p, "%s.securityContext.runAsNonRoot", c->path);
-    if (json_is_true(v))
+    if (json_is_true(v) || (!json_is_false(v) && pod_true))
         return;
+    snprintf(p, sizeof p, "%s.securityContext.runAsNonRoot", c->path);
     if (json_is_false(v))
         as__report(ev, "pss-restricted-run-as-non-root", p, "runAsNonRoot is false");
     else if (!pod_true)
@@ -467,7 +462,7 @@ static void seccomp_restricted_ctr(struct as_policy_eval *ev, const struct as__p
     const char *t = as__str(prof, "type");
     char p[AS__PATH_MAX];
 
-    if (ps->windows)
+    if (ps->windows || (t ? as__str_in(t, SECCOMP_OK) : pod_t != NULL))
         return;
     snprintf(p, sizeof p, "%s.securityContext.seccompProfile.type", c->path);
     if (t) {

@@ -39,8 +39,23 @@ static void fmt_q(char *buf, size_t n, int r, double v)
         snprintf(buf, n, "%.0f bytes", v);
 }
 
+/* Where a container is: its path is built on the first report only. */
+struct where {
+    const struct as__podspec *ps;
+    size_t list, index;
+    char path[AS__PATH_MAX / 2]; /* "" until needed */
+};
+
+static const char *where_path(struct where *w)
+{
+    if (w->path[0] == '\0')
+        snprintf(w->path, sizeof w->path, "%s.%s[%zu]", w->ps->prefix, as__container_lists[w->list],
+                 w->index);
+    return w->path;
+}
+
 /* Checks one container; adds its size to sum[] (or max into init_max[]). */
-static void check_container(struct as_policy_eval *ev, const json_t *c, const char *path, bool init,
+static void check_container(struct as_policy_eval *ev, const json_t *c, struct where *w, bool init,
                             double *sum, double *init_max)
 {
     const struct as_policy_config *cfg = ev->cfg;
@@ -54,12 +69,12 @@ static void check_container(struct as_policy_eval *ev, const json_t *c, const ch
         uint64_t t = as__clock(ev); /* parsing the quantities is shared: family time only */
 
         if (!has_req && !has_lim) {
-            snprintf(p, sizeof p, "%s.resources.requests.%s", path, RES[r]);
+            snprintf(p, sizeof p, "%s.resources.requests.%s", where_path(w), RES[r]);
             as__report(ev, "res-requests-required", p, "no %s request", RES[r]);
         }
         t = as__rule_time(ev, AS_R_RES_REQUESTS_REQUIRED, t);
         if (!has_lim) {
-            snprintf(p, sizeof p, "%s.resources.limits.%s", path, RES[r]);
+            snprintf(p, sizeof p, "%s.resources.limits.%s", where_path(w), RES[r]);
             as__report(ev, "res-limits-required", p, "no %s limit", RES[r]);
         }
         t = as__rule_time(ev, AS_R_RES_LIMITS_REQUIRED, t);
@@ -67,8 +82,8 @@ static void check_container(struct as_policy_eval *ev, const json_t *c, const ch
             req = lim, has_req = true;
         size = has_lim ? lim : req;
         if (maxc[r] > 0 && size > maxc[r]) {
-            snprintf(p, sizeof p, "%s.resources.%s.%s", path, has_lim ? "limits" : "requests",
-                     RES[r]);
+            snprintf(p, sizeof p, "%s.resources.%s.%s", where_path(w),
+                     has_lim ? "limits" : "requests", RES[r]);
             fmt_q(a, sizeof a, r, size);
             fmt_q(b, sizeof b, r, maxc[r]);
             as__report(ev, "res-container-max", p, "%s %s is above the maximum %s", RES[r], a, b);
@@ -76,7 +91,7 @@ static void check_container(struct as_policy_eval *ev, const json_t *c, const ch
         t = as__rule_time(ev, AS_R_RES_CONTAINER_MAX, t);
         if (cfg->max_limit_request_ratio > 0 && has_lim && req > 0 &&
             lim / req > cfg->max_limit_request_ratio) {
-            snprintf(p, sizeof p, "%s.resources.limits.%s", path, RES[r]);
+            snprintf(p, sizeof p, "%s.resources.limits.%s", where_path(w), RES[r]);
             as__report(ev, "res-limit-request-ratio", p,
                        "%s limit is %.2f times the request (at most %g)", RES[r], lim / req,
                        cfg->max_limit_request_ratio);
@@ -108,8 +123,9 @@ void as__check_resources(struct as_policy_eval *ev)
 
         json_array_foreach(json_object_get(ps.spec, as__container_lists[l]), i, c)
         {
-            snprintf(p, sizeof p, "%s.%s[%zu]", ps.prefix, as__container_lists[l], i);
-            check_container(ev, c, p, l == 1, sum, init_max);
+            struct where w = {&ps, l, i, ""};
+
+            check_container(ev, c, &w, l == 1, sum, init_max);
         }
     }
     t = as__clock(ev); /* the sums were made in the container walk */
