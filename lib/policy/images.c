@@ -156,6 +156,8 @@ void as__check_images(struct as_policy_eval *ev)
         size_t i;
 
         json_array_foreach(json_object_get(ps.spec, as__container_lists[l]), i, c)
+        {
             check_image(ev, c, &ps, l, i);
+        }
     }
 }
