@@ -495,9 +495,10 @@ class Api:
                admit=True):
         """PUT (body given) or PATCH (patch_fn(old) -> new body, applied_fn for apply:
         (old) -> new object with managedFields). Retries when the object moved while
-        webhooks ran, unless the client named a resourceVersion. admit=False: the caller
-        ran admission on another representation already (the /scale subresource)."""
-        for _attempt in range(20):
+        webhooks ran, unless the client named a resourceVersion (like kube-apiserver's
+        GuaranteedUpdate; bounded only against a bug). admit=False: the caller ran admission
+        on another representation already (the /scale subresource)."""
+        for _attempt in range(1000):
             with self.store.lock:
                 old = self.store.get(info.key, ns, name)
             if old is None:

@@ -76,10 +76,14 @@ class RequestLog:
         self.limit = limit
         self.entries = []
 
-    def add(self, method, path, user_agent, user, code):
-        """Appends one request to the log (oldest dropped beyond the limit)."""
-        e = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) +
-             f".{int(time.time() * 1000) % 1000:03d}Z", "method": method, "path": path,
+    def add(self, method, path, user_agent, user, code, at=None):
+        """Appends one request to the log (oldest dropped beyond the limit). at: when it was
+        answered (Unix seconds; default now). The time is taken from one clock reading: seconds
+        and milliseconds from two readings could straddle a second and be 1 s early."""
+        t = time.time() if at is None else at
+        ms = int(t * 1000)
+        e = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) +
+             f".{ms % 1000:03d}Z", "method": method, "path": path,
              "userAgent": user_agent, "user": user, "code": code}
         with self._lock:
             self.entries.append(e)

@@ -51,7 +51,7 @@ def _replicas(new, name):
 
 def update(api, info, ns, name, change, req):
     """PUT/PATCH: change(old Scale) -> new Scale; returns (200, the Scale after the write)."""
-    for _attempt in range(20):
+    for _attempt in range(1000):
         live = api.get(info, ns, name)
         old = to_scale(live)
         new = change(copy.deepcopy(old))

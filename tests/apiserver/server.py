@@ -137,6 +137,7 @@ class Handler(BaseHTTPRequestHandler):
             data = body.encode()
         else:
             data = body or b""
+        self._answered_at = time.time()  # the request log's time: before the client can act
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -190,6 +191,7 @@ class Handler(BaseHTTPRequestHandler):
         self._body = None
         self._logged = False
         self._user = None
+        self._answered_at = None
         try:
             # the body is always consumed first, so an early error cannot leave it in the
             # connection to be misread as the next request
@@ -229,7 +231,8 @@ class Handler(BaseHTTPRequestHandler):
             if not local and not self._logged:
                 self.srv.reqlog.add(self.command, self.path,
                                     self.headers.get("User-Agent", ""),
-                                    user["username"] if user else "", self.code or 0)
+                                    user["username"] if user else "", self.code or 0,
+                                    at=self._answered_at)
 
     # ---- /_local ------------------------------------------------------------------------------
     def _local(self, path, user):
