@@ -89,7 +89,9 @@ static void index_obj(struct as_cache *c, const json_t *obj, const char *key, bo
  * name, namespace, uid, resourceVersion, the controller ownerReference and
  * the indexed label (all the indexes, the relist diff and the handlers'
  * old objects need), plus the whole object as compact JSON text. About a
- * fifth of the memory of the parsed object. New ref, NULL when out of memory.
+ * fifth of the memory of the parsed object. Every value is copied, so the
+ * stub keeps nothing of obj alive (a list page can be freed whole). New ref,
+ * NULL when out of memory.
  */
 static json_t *stub_of(const struct as_cache *c, json_t *obj)
 {
@@ -112,14 +114,14 @@ static json_t *stub_of(const struct as_cache *c, json_t *obj)
         return NULL;
     }
     free(text);
-    json_object_set(stub, "apiVersion", json_object_get(obj, "apiVersion"));
-    json_object_set(stub, "kind", json_object_get(obj, "kind"));
+    json_object_set_new(stub, "apiVersion", json_deep_copy(json_object_get(obj, "apiVersion")));
+    json_object_set_new(stub, "kind", json_deep_copy(json_object_get(obj, "kind")));
     for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-        json_object_set(smeta, keep[i], json_object_get(meta, keep[i]));
+        json_object_set_new(smeta, keep[i], json_deep_copy(json_object_get(meta, keep[i])));
     json_array_foreach(json_object_get(meta, "ownerReferences"), i, ref)
     {
         if (json_is_true(json_object_get(ref, "controller")))
-            json_object_set_new(smeta, "ownerReferences", json_pack("[O]", ref));
+            json_object_set_new(smeta, "ownerReferences", json_pack("[o]", json_deep_copy(ref)));
     }
     if (lv)
         json_object_set_new(smeta, "labels", json_pack("{s:s}", c->label, lv));
@@ -154,6 +156,11 @@ static json_t *expand_all(json_t *arr)
 void as_cache_set_compact(struct as_cache *c, bool on)
 {
     c->compact = on;
+}
+
+json_t *as_cache_stored_copy(const struct as_cache *c, json_t *obj)
+{
+    return c->compact ? stub_of(c, obj) : json_deep_copy(obj);
 }
 
 as_status as_cache_new(const char *index_label, struct as_cache **out, struct as_error *err)

@@ -39,6 +39,15 @@ as_status as_cache_new(const char *index_label, struct as_cache **out, struct as
  */
 void as_cache_set_compact(struct as_cache *c, bool on);
 
+/*
+ * What the cache would store for obj, made now and sharing nothing with obj
+ * (new ref, NULL when out of memory): its stub in compact mode, else a deep
+ * copy. The informer converts each list page with it, so the page's parse
+ * tree is freed whole and a relist never holds every object parsed at once.
+ * Storing the result (put, replace) keeps it as it is.
+ */
+json_t *as_cache_stored_copy(const struct as_cache *c, json_t *obj);
+
 /* Frees the cache and drops its references. */
 void as_cache_free(struct as_cache *c);
 

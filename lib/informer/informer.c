@@ -167,10 +167,12 @@ static void set_rv(struct as_informer *inf, const char *rv)
 /*
  * Lists every page (page_size each, following continue tokens within one
  * snapshot) into *items_out (a new array) and the snapshot's resourceVersion
- * into rv. Each item is trimmed and copied as soon as its page arrives, so
- * only one page of full objects (with managedFields and parser scratch) is
- * alive at a time and the cached copies end up packed together instead of
- * interleaved with freed memory (see docs/benchmarks.md). Checks the stop
+ * into rv. Each item is trimmed and copied as soon as its page arrives (as
+ * the stub a compact cache stores), so only one page of full objects (with
+ * managedFields and parser scratch) is alive at a time and the cached copies
+ * end up packed together instead of interleaved with freed memory (see
+ * docs/benchmarks.md). In compact mode the handlers of a (re)list's events
+ * therefore get stubs, as they already do for old objects. Checks the stop
  * flag between pages. AS_E_API_GONE when the snapshot expired mid-way.
  */
 static as_status list_pages(struct as_informer *inf, json_t **items_out, char *rv, size_t rv_size,
@@ -201,14 +203,16 @@ static as_status list_pages(struct as_informer *inf, json_t **items_out, char *r
         json_array_foreach(json_object_get(page, "items"), i, item)
         {
             trim(inf, item);
-            if (!(copy = json_deep_copy(item)) || json_array_append_new(items, copy) != 0) {
+            if (!json_object_get(item, "apiVersion"))
+                json_object_set_new(item, "apiVersion", json_string(inf->res->api_version));
+            if (!json_object_get(item, "kind"))
+                json_object_set_new(item, "kind", json_string(inf->res->kind));
+            /* a compact cache's stub, or a packed deep copy: nothing of the page stays */
+            if (!(copy = as_cache_stored_copy(inf->cache, item)) ||
+                json_array_append_new(items, copy) != 0) {
                 st = as_error_set(err, AS_E_NOMEM, "informer %s: out of memory", inf->name);
                 goto out;
             }
-            if (!json_object_get(copy, "apiVersion"))
-                json_object_set_new(copy, "apiVersion", json_string(inf->res->api_version));
-            if (!json_object_get(copy, "kind"))
-                json_object_set_new(copy, "kind", json_string(inf->res->kind));
         }
         next = json_string_value(as_json_path(page, "metadata.continue"));
         if (!next || !*next)

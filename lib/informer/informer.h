@@ -62,8 +62,9 @@ struct as_informer_options {
     long backoff_max_ms;        /* 0 = 30000 */
     long watch_timeout_seconds; /* server-side timeout per watch; 0 = random 300..600 */
     bool keep_managed_fields;   /* by default metadata.managedFields is dropped */
-    bool compact;               /* compact cache (cache.h): readers parse, handlers' old
-                                   objects are stubs (metadata, controller ref, label) */
+    bool compact;               /* compact cache (cache.h): readers parse; handlers get
+                                   stubs (metadata, controller ref, label) for old
+                                   objects and for the objects of a (re)list */
 };
 
 struct as_informer_stats {

@@ -344,6 +344,43 @@ START_TEST(compact_cache_hands_out_whole_objects_and_stubs_to_the_writer)
 }
 END_TEST
 
+START_TEST(stored_copy_shares_nothing_with_the_listed_object)
+{
+    struct as_cache *c = NULL, *plain = NULL;
+    struct as_error err = {0};
+    json_t *a = owned("a", "owner-1", "web"), *stub, *copy, *map, *got;
+    json_t *name = as_json_path(a, "metadata.name");
+
+    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
+    as_cache_set_compact(c, true);
+    ck_assert_int_eq(as_cache_new("app", &plain, &err), AS_OK);
+    stub = as_cache_stored_copy(c, a);
+    copy = as_cache_stored_copy(plain, a);
+    ck_assert_ptr_nonnull(stub);
+    ck_assert_ptr_nonnull(copy);
+    /* nothing of a is referenced: a list page can be freed whole */
+    ck_assert_int_eq(name->refcount, 1);
+    ck_assert_int_eq(a->refcount, 1);
+    ck_assert_ptr_ne(as_json_path(stub, "metadata.name"), name);
+    ck_assert_ptr_null(json_object_get(stub, "spec")); /* a stub: identity, no body */
+    ck_assert(json_equal(copy, a));
+    /* stored as it is, and read back whole */
+    map = json_pack("{s:O}", "n/a", stub);
+    ck_assert_int_eq(as_cache_replace(c, map), AS_OK);
+    ck_assert_ptr_eq(as_cache_map_writer(c) ? json_object_get(as_cache_map_writer(c), "n/a") : NULL,
+                     stub);
+    json_decref(a); /* the listed object goes; the cache's copy stays readable */
+    got = as_cache_get(c, "n/a");
+    ck_assert_str_eq(json_string_value(as_json_path(got, "metadata.name")), "a");
+    ck_assert_str_eq(as_cache_controller_uid(got), "owner-1");
+    json_decref(got);
+    json_decref(stub);
+    json_decref(copy);
+    as_cache_free(c);
+    as_cache_free(plain);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("informer_diff");
@@ -360,6 +397,7 @@ int main(void)
     tcase_add_test(tc, backoff_is_jittered_exponential_and_capped);
     tcase_add_test(tc, cache_shares_references_and_keeps_indexes_current);
     tcase_add_test(tc, compact_cache_hands_out_whole_objects_and_stubs_to_the_writer);
+    tcase_add_test(tc, stored_copy_shares_nothing_with_the_listed_object);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
