@@ -286,10 +286,9 @@ static int response_done(struct lws *wsi, struct as_server *s, struct pss *p)
 }
 
 /*
- * Writes the status line and headers. On HTTP/1.1 a body that fits in the
- * same chunk goes out in the same write (one TLS record, one syscall);
- * HTTP/2 sends headers and data as separate frames. Returns -1 to close,
- * 1 when the whole response went out.
+ * Writes the status line and headers. A body that fits in the same chunk
+ * goes out in the same write (one TLS record, one syscall). Returns -1 to
+ * close, 1 when the whole response went out.
  */
 static int write_headers(struct lws *wsi, struct pss *p, unsigned char *start, unsigned char *end)
 {
@@ -303,7 +302,7 @@ static int write_headers(struct lws *wsi, struct pss *p, unsigned char *start, u
                                       &ptr, end)))
         return -1;
     p->headers_sent = true;
-    if (lws_get_network_wsi(wsi) == wsi && p->resp.len + 4 <= (size_t)(end - ptr)) {
+    if (p->resp.len + 4 <= (size_t)(end - ptr)) {
         if (lws_finalize_http_header(wsi, &ptr, end))
             return -1;
         memcpy(ptr, p->resp.data, p->resp.len);

@@ -599,28 +599,9 @@ class Api:
                 except pm.PatchError as e:
                     raise patch_error(e)
             return self.update(info, ns, name, None, req, sub, applied_fn=applied_fn)
-        try:
-            doc = json.loads(raw or b"null")
-        except ValueError as e:
-            raise st.bad_request(f"error decoding patch: {e}")
-
-        def patch_fn(live):
-            """The patched object (a copy of live with the patch applied)."""
-            try:
-                if kind == "merge":
-                    if not isinstance(doc, dict):
-                        raise st.bad_request("json: cannot unmarshal into Go value of type "
-                                             "map[string]interface {}")
-                    return pm.merge_patch(copy.deepcopy(live), doc)
-                if kind == "json":
-                    if not isinstance(doc, list):
-                        raise st.bad_request("json: cannot unmarshal object into Go value of "
-                                             "type jsonpatch.Patch")
-                    return pm.json_patch(copy.deepcopy(live), doc)
-                return pm.strategic_merge_patch(copy.deepcopy(live), doc)
-            except pm.PatchError as e:
-                raise patch_error(e)
-        return self.update(info, ns, name, None, req, sub, patch_fn=patch_fn)
+        doc = patch_document(raw)
+        return self.update(info, ns, name, None, req, sub,
+                           patch_fn=lambda live: patched(kind, doc, live))
 
     def _check_apply_body(self, info, ns, name, body):
         """400 for apply bodies without apiVersion/kind or with another name."""
@@ -699,6 +680,33 @@ class Api:
             rv = self.store.rv
         return 200, {"apiVersion": info.api_version, "kind": info.list_kind,
                      "metadata": {"resourceVersion": str(rv)}, "items": deleted}
+
+
+def patch_document(raw: bytes):
+    """The decoded body of a merge, JSON or strategic merge PATCH; 400 when it is not JSON."""
+    try:
+        return json.loads(raw or b"null")
+    except ValueError as e:
+        raise st.bad_request(f"error decoding patch: {e}")
+
+
+def patched(kind: str, doc, live: dict) -> dict:
+    """A copy of live with doc applied as a "merge", "json" or "strategic" patch."""
+    import patch as pm  # helper B's module
+    try:
+        if kind == "merge":
+            if not isinstance(doc, dict):
+                raise st.bad_request("json: cannot unmarshal into Go value of type "
+                                     "map[string]interface {}")
+            return pm.merge_patch(copy.deepcopy(live), doc)
+        if kind == "json":
+            if not isinstance(doc, list):
+                raise st.bad_request("json: cannot unmarshal object into Go value of "
+                                     "type jsonpatch.Patch")
+            return pm.json_patch(copy.deepcopy(live), doc)
+        return pm.strategic_merge_patch(copy.deepcopy(live), doc)
+    except pm.PatchError as e:
+        raise patch_error(e)
 
 
 def patch_error(e) -> st.ApiError:

@@ -2,13 +2,12 @@
 
 GET answers an autoscaling/v1 Scale made from the parent (name, namespace, uid,
 resourceVersion and creationTimestamp; spec.replicas; status.replicas and the selector as a
-string). PUT and PATCH (merge, JSON patch; a strategic merge patch of a Scale is a merge
-patch: it has no lists) change spec.replicas of the parent. Admission sees what
+string). PUT and PATCH (merge, JSON and strategic merge patches, applied as api.py applies them)
+change spec.replicas of the parent. Admission sees what
 kube-apiserver sends: kind autoscaling/v1 Scale, resource apps/v1 <plural>, subResource
 scale, object and oldObject Scales; the parent's own write then runs without admission.
 """
 import copy
-import json
 
 import status as st
 
@@ -82,31 +81,12 @@ def update(api, info, ns, name, change, req):
 
 
 def patcher(content_type: str, raw: bytes):
-    """change() for a PATCH body; 415 for patch types a Scale does not take."""
-    import patch as pm
-    ctype = content_type.split(";")[0].strip().lower()
-    if ctype not in ("application/merge-patch+json", "application/json-patch+json",
-                     "application/strategic-merge-patch+json"):
+    """change() for a PATCH body; 415 for patch types a Scale does not take (apply)."""
+    from api import PATCH_TYPES, patch_document, patched
+    kind = PATCH_TYPES.get(content_type.split(";")[0].strip().lower())
+    if kind not in ("merge", "json", "strategic"):
         raise st.unsupported_media(["application/json-patch+json",
                                     "application/merge-patch+json",
                                     "application/strategic-merge-patch+json"])
-    try:
-        doc = json.loads(raw or b"null")
-    except ValueError as e:
-        raise st.bad_request(f"error decoding patch: {e}")
-
-    def change(old):
-        try:
-            if ctype == "application/json-patch+json":
-                if not isinstance(doc, list):
-                    raise st.bad_request("json: cannot unmarshal object into Go value of type "
-                                         "jsonpatch.Patch")
-                return pm.json_patch(old, doc)
-            if not isinstance(doc, dict):
-                raise st.bad_request("json: cannot unmarshal into Go value of type "
-                                     "map[string]interface {}")
-            return pm.merge_patch(old, doc)
-        except pm.PatchError as e:
-            from api import patch_error
-            raise patch_error(e)
-    return change
+    doc = patch_document(raw)
+    return lambda old: patched(kind, doc, old)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../../webhook/jobs.h"
+#include "check_run.h"
 
 struct tjob {
     struct as_jobs_item link; /* first */
@@ -181,8 +182,6 @@ int main(void)
 {
     Suite *s = suite_create("webhook_jobs");
     TCase *tc = tcase_create("jobs");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, every_job_runs_once_on_a_worker);
@@ -191,9 +190,5 @@ int main(void)
     tcase_add_test(tc, stop_hands_back_what_was_not_taken);
     tcase_add_test(tc, bad_thread_counts_are_refused);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

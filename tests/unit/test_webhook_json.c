@@ -17,6 +17,7 @@
 
 #include "../../webhook/review.h"
 #include "base/json.h"
+#include "check_run.h"
 
 /* A realistic review: escapes, non-ASCII, numbers of every kind, nesting. */
 static const char REVIEW[] =
@@ -399,8 +400,6 @@ int main(void)
 {
     Suite *s = suite_create("webhook_json");
     TCase *tc = tcase_create("json");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, reader_agrees_with_jansson_on_edge_cases);
@@ -411,9 +410,5 @@ int main(void)
     tcase_add_test(tc, responses_are_written_as_jansson_writes_them);
     tcase_add_test(tc, a_response_over_the_buffer_limit_is_refused);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "../../webhook/jsonalloc.h"
+#include "check_run.h"
 
 START_TEST(a_freed_block_serves_the_next_allocation_of_its_class)
 {
@@ -141,8 +142,6 @@ int main(void)
 {
     Suite *s = suite_create("webhook_jsonalloc");
     TCase *tc = tcase_create("jsonalloc");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, a_freed_block_serves_the_next_allocation_of_its_class);
     tcase_add_test(tc, large_blocks_bypass_the_cache);
@@ -151,9 +150,5 @@ int main(void)
     tcase_add_test(tc, jansson_works_through_it);
     tcase_add_test(tc, a_threads_cache_goes_back_to_malloc_when_it_exits);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -9,6 +9,7 @@
 
 #include "../../webhook/admit.h"
 #include "base/metrics.h"
+#include "check_run.h"
 
 static const struct as_policy_rule VRULES[] = {
     {"app-test", AS_FAMILY_APPSTACK, AS_POLICY_ENFORCE, AS_PSS_NONE, false, "d", "r"},
@@ -68,14 +69,8 @@ int main(void)
 {
     Suite *s = suite_create("webhook_rule_times");
     TCase *tc = tcase_create("publish");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, publish_moves_only_the_new_time);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

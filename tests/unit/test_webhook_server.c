@@ -26,6 +26,7 @@
 #include "../../webhook/server.h"
 #include "../../webhook/tlsstore.h"
 #include "tls/certs.h"
+#include "check_run.h"
 
 #define SLOW_MS 400
 
@@ -483,8 +484,6 @@ int main(void)
 {
     Suite *s = suite_create("webhook_server");
     TCase *tc = tcase_create("server");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, a_typical_review_is_decided_on_the_service_thread);
@@ -498,9 +497,5 @@ int main(void)
     tcase_add_test(tc, a_body_over_the_limit_is_still_refused);
     tcase_add_test(tc, alpn_selects_http_1_1_for_an_h2_client);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }
