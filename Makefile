@@ -14,7 +14,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 CC ?= cc
-PKGS := libcurl jansson yaml-0.1 libwebsockets openssl
+PKGS := libcurl jansson yaml-0.1 libwebsockets openssl zlib
 # Evaluated lazily, so `make test` can install the packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm

@@ -1,25 +1,78 @@
 /*
- * cache.c - the informer store (see cache.h): a jansson object as the hash
- * map key -> object (or, compact, key -> stub with the object's JSON text),
- * and index maps value -> {key: true}, under a rwlock.
+ * cache.c - the informer store (see cache.h). Each object is one entry: a
+ * single allocation holding its identity strings (key, name, namespace, uid,
+ * resourceVersion, apiVersion, kind, the controller ownerReference as JSON
+ * text, the indexed label's value) and either a reference to the object
+ * (plain mode) or the object as compact JSON text packed by textpack.h
+ * (compact mode, about a quarter of the text's size). Entries
+ * sit in a chained hash table by key; the two indexes (controller owner uid,
+ * label value) are chains through the same entries, and an insertion-ordered
+ * list serves iteration. Entries are reference-counted so that readers can
+ * parse outside the lock.
+ *
+ * Why not jansson maps: a stub as a jansson tree (8 objects and strings, each
+ * with its hashtable) cost ~2.9 KB per cached object and the two index sets
+ * ~0.7 KB more, against ~0.4 KB plus the packed text for an entry
+ * (docs/benchmarks.md).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "informer/cache.h"
+#include "informer/textpack.h"
+
+#define STUB_TEXT "_compact" /* a stub's member holding the whole object as JSON text */
+#define MIN_BUCKETS 64
+
+/* The strings of an entry, in the order they are laid out after the struct. */
+enum field {
+    F_KEY,
+    F_NAME,
+    F_NAMESPACE,
+    F_UID,
+    F_RV,
+    F_API_VERSION,
+    F_KIND,
+    F_OWNER_REF, /* the controller ownerReference as compact JSON */
+    F_OWNER,     /* its uid */
+    F_LABEL,
+    F_COUNT
+};
+
+struct entry {
+    struct entry *next_key, *next_owner, *next_label; /* bucket chains */
+    struct entry *prev, *next;                        /* insertion order */
+    atomic_uint refs;
+    uint32_t h_key, h_owner, h_label;
+    const char *s[F_COUNT];      /* into data; NULL when absent */
+    json_t *obj;                 /* plain mode: the object */
+    const unsigned char *packed; /* compact mode: the object's packed JSON text, into data */
+    size_t packed_len, text_len;
+    char data[];
+};
 
 struct as_cache {
     pthread_rwlock_t lock;
-    json_t *map;      /* key -> object */
-    json_t *by_owner; /* controller uid -> {key: true} */
-    json_t *by_label; /* label value -> {key: true}; NULL without a label index */
-    char *label;      /* indexed label key, or NULL */
-    bool compact;     /* values are stubs holding the object as compact JSON text */
+    struct entry **by_key, **by_owner, **by_label; /* nb buckets each */
+    size_t nb, n;
+    struct entry *first, *last;
+    char *label;  /* indexed label key, or NULL */
+    bool compact; /* entries hold compact JSON text */
 };
 
-#define STUB_TEXT "_compact" /* the stub's member holding the whole object as JSON text */
+static uint32_t hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
 
 const char *as_cache_controller_uid(const json_t *obj)
 {
@@ -30,6 +83,19 @@ const char *as_cache_controller_uid(const json_t *obj)
     {
         if (json_is_true(json_object_get(r, "controller")))
             return json_string_value(json_object_get(r, "uid"));
+    }
+    return NULL;
+}
+
+static const json_t *controller_ref(const json_t *obj)
+{
+    json_t *refs = json_object_get(json_object_get(obj, "metadata"), "ownerReferences"), *r;
+    size_t i;
+
+    json_array_foreach(refs, i, r)
+    {
+        if (json_is_true(json_object_get(r, "controller")))
+            return r;
     }
     return NULL;
 }
@@ -45,117 +111,286 @@ static const char *label_value(const struct as_cache *c, const json_t *obj)
     return json_string_value(json_object_get(labels, c->label));
 }
 
-/* Adds key under value in index idx. */
-static void index_add(json_t *idx, const char *value, const char *key)
+/* ---- entries ---------------------------------------------------------- */
+
+static void entry_unref(struct entry *e)
 {
-    json_t *set;
-
-    if (!idx || !value)
-        return;
-    set = json_object_get(idx, value);
-    if (!set) {
-        set = json_object();
-        if (!set || json_object_set_new(idx, value, set) != 0)
-            return;
-    }
-    json_object_set_new(set, key, json_true());
-}
-
-/* Removes key under value from index idx (and the empty set). */
-static void index_del(json_t *idx, const char *value, const char *key)
-{
-    json_t *set;
-
-    if (!idx || !value || !(set = json_object_get(idx, value)))
-        return;
-    json_object_del(set, key);
-    if (json_object_size(set) == 0)
-        json_object_del(idx, value);
-}
-
-static void index_obj(struct as_cache *c, const json_t *obj, const char *key, bool add)
-{
-    if (add) {
-        index_add(c->by_owner, as_cache_controller_uid(obj), key);
-        index_add(c->by_label, label_value(c, obj), key);
-    } else {
-        index_del(c->by_owner, as_cache_controller_uid(obj), key);
-        index_del(c->by_label, label_value(c, obj), key);
+    if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
+        json_decref(e->obj);
+        free(e);
     }
 }
 
-/*
- * The stub stored for obj in compact mode: apiVersion, kind, and metadata
- * name, namespace, uid, resourceVersion, the controller ownerReference and
- * the indexed label (all the indexes, the relist diff and the handlers'
- * old objects need), plus the whole object as compact JSON text. About a
- * fifth of the memory of the parsed object. Every value is copied, so the
- * stub keeps nothing of obj alive (a list page can be freed whole). New ref,
- * NULL when out of memory.
- */
-static json_t *stub_of(const struct as_cache *c, json_t *obj)
+static struct entry *entry_ref(struct entry *e)
 {
-    json_t *meta = json_object_get(obj, "metadata"), *stub, *smeta, *ref;
-    static const char *const keep[] = {"name", "namespace", "uid", "resourceVersion"};
-    const char *lv = label_value(c, obj);
-    char *text;
-    size_t i;
+    atomic_fetch_add(&e->refs, 1);
+    return e;
+}
 
-    if (json_object_get(obj, STUB_TEXT) != NULL)
-        return json_incref(obj);
-    text = json_dumps(obj, JSON_COMPACT);
-    stub = json_object();
-    smeta = json_object();
-    if (!text || !stub || !smeta ||
-        json_object_set_new(stub, STUB_TEXT, json_stringn_nocheck(text, strlen(text))) != 0) {
-        free(text);
-        json_decref(stub);
-        json_decref(smeta);
+/* What an entry keeps of the object beside its identity. */
+enum body {
+    BODY_NONE,   /* nothing (a stub is being made) */
+    BODY_OBJECT, /* a reference to the object (plain mode) */
+    BODY_PACKED  /* its compact JSON text, packed: obj's own stub text when obj is a stub */
+};
+
+/* A new entry for obj under key (NULL when out of memory). */
+static struct entry *entry_new(const struct as_cache *c, const char *key, json_t *obj,
+                               enum body body)
+{
+    json_t *meta = json_object_get(obj, "metadata");
+    const json_t *ref = controller_ref(obj), *stub_text = json_object_get(obj, STUB_TEXT);
+    const char *src[F_COUNT];
+    size_t len[F_COUNT], total = 0, text_len = 0, packed_len = 0;
+    char *ref_text = NULL, *dumped = NULL, *p;
+    unsigned char *packed = NULL;
+    const char *text = NULL;
+    struct entry *e;
+
+    src[F_KEY] = key;
+    src[F_NAME] = json_string_value(json_object_get(meta, "name"));
+    src[F_NAMESPACE] = json_string_value(json_object_get(meta, "namespace"));
+    src[F_UID] = json_string_value(json_object_get(meta, "uid"));
+    src[F_RV] = json_string_value(json_object_get(meta, "resourceVersion"));
+    src[F_API_VERSION] = json_string_value(json_object_get(obj, "apiVersion"));
+    src[F_KIND] = json_string_value(json_object_get(obj, "kind"));
+    src[F_OWNER_REF] = ref ? (ref_text = json_dumps(ref, JSON_COMPACT)) : NULL;
+    src[F_OWNER] = json_string_value(json_object_get(ref, "uid"));
+    src[F_LABEL] = label_value(c, obj);
+    if (ref && !ref_text)
+        return NULL;
+    if (body == BODY_PACKED) {
+        if (stub_text) {
+            text = json_string_value(stub_text);
+            text_len = json_string_length(stub_text);
+        } else if ((text = dumped = json_dumps(obj, JSON_COMPACT)) != NULL) {
+            text_len = strlen(text);
+        }
+        if (!text || as_textpack_pack(text, text_len, &packed, &packed_len) != AS_OK) {
+            free(ref_text);
+            free(dumped);
+            return NULL;
+        }
+        free(dumped);
+        total += packed_len;
+    }
+    for (int i = 0; i < F_COUNT; i++)
+        total += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
+    if (!(e = calloc(1, sizeof(*e) + total))) {
+        free(ref_text);
+        free(packed);
         return NULL;
     }
-    free(text);
-    json_object_set_new(stub, "apiVersion", json_deep_copy(json_object_get(obj, "apiVersion")));
-    json_object_set_new(stub, "kind", json_deep_copy(json_object_get(obj, "kind")));
-    for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-        json_object_set_new(smeta, keep[i], json_deep_copy(json_object_get(meta, keep[i])));
-    json_array_foreach(json_object_get(meta, "ownerReferences"), i, ref)
-    {
-        if (json_is_true(json_object_get(ref, "controller")))
-            json_object_set_new(smeta, "ownerReferences", json_pack("[o]", json_deep_copy(ref)));
+    p = e->data;
+    for (int i = 0; i < F_COUNT; i++) {
+        if (!src[i])
+            continue;
+        memcpy(p, src[i], len[i]);
+        e->s[i] = p;
+        p += len[i];
     }
-    if (lv)
-        json_object_set_new(smeta, "labels", json_pack("{s:s}", c->label, lv));
-    json_object_set_new(stub, "metadata", smeta);
+    if (body == BODY_PACKED) {
+        memcpy(p, packed, packed_len);
+        e->packed = (const unsigned char *)p;
+        e->packed_len = packed_len;
+        e->text_len = text_len;
+    } else if (body == BODY_OBJECT) {
+        e->obj = json_incref(obj);
+    }
+    free(ref_text);
+    free(packed);
+    atomic_init(&e->refs, 1);
+    e->h_key = hash_str(key);
+    e->h_owner = e->s[F_OWNER] ? hash_str(e->s[F_OWNER]) : 0;
+    e->h_label = e->s[F_LABEL] ? hash_str(e->s[F_LABEL]) : 0;
+    return e;
+}
+
+/* The stub of an entry (new ref): identity, controller reference, indexed label; no body. */
+static json_t *entry_stub(const struct as_cache *c, const struct entry *e)
+{
+    json_t *stub = json_object(), *meta = json_object();
+    static const struct {
+        enum field f;
+        const char *name;
+    } ids[] = {
+        {F_NAME, "name"}, {F_NAMESPACE, "namespace"}, {F_UID, "uid"}, {F_RV, "resourceVersion"}};
+
+    if (!stub || !meta || json_object_set_new(stub, "metadata", meta) != 0) {
+        json_decref(stub);
+        json_decref(meta);
+        return NULL;
+    }
+    if (e->s[F_API_VERSION])
+        json_object_set_new(stub, "apiVersion", json_string(e->s[F_API_VERSION]));
+    if (e->s[F_KIND])
+        json_object_set_new(stub, "kind", json_string(e->s[F_KIND]));
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        if (e->s[ids[i].f])
+            json_object_set_new(meta, ids[i].name, json_string(e->s[ids[i].f]));
+    if (e->s[F_OWNER_REF])
+        json_object_set_new(meta, "ownerReferences",
+                            json_pack("[o]", json_loads(e->s[F_OWNER_REF], 0, NULL)));
+    if (e->s[F_LABEL])
+        json_object_set_new(meta, "labels", json_pack("{s:s}", c->label, e->s[F_LABEL]));
     return stub;
 }
 
-/* The full object behind a stored value (new ref): parsed from a stub, else the value. */
-static json_t *expand(json_t *v)
+/* What readers get for an entry (new ref): the whole object. */
+static json_t *entry_object(const struct entry *e)
 {
-    json_t *text = json_object_get(v, STUB_TEXT);
-
-    if (!text)
-        return json_incref(v);
-    return json_loadb(json_string_value(text), json_string_length(text), 0, NULL);
+    if (e->obj)
+        return json_incref(e->obj);
+    return as_textpack_load(e->packed, e->packed_len, e->text_len);
 }
 
-/* Replaces every element of arr (stored values) with its full object. */
-static json_t *expand_all(json_t *arr)
+/* What the writer's callers get for a replaced or removed entry (new ref). */
+static json_t *entry_old(const struct as_cache *c, const struct entry *e)
 {
-    json_t *v, *full;
-    size_t i;
+    return c->compact ? entry_stub(c, e) : json_incref(e->obj);
+}
 
-    json_array_foreach(arr, i, v)
-    {
-        if (json_object_get(v, STUB_TEXT) != NULL && (full = expand(v)) != NULL)
-            json_array_set_new(arr, i, full);
+/* ---- the table -------------------------------------------------------- */
+
+static size_t slot(const struct as_cache *c, uint32_t h)
+{
+    return h & (c->nb - 1);
+}
+
+static struct entry *find(const struct as_cache *c, const char *key)
+{
+    uint32_t h = hash_str(key);
+    struct entry *e;
+
+    for (e = c->by_key[slot(c, h)]; e; e = e->next_key)
+        if (e->h_key == h && strcmp(e->s[F_KEY], key) == 0)
+            return e;
+    return NULL;
+}
+
+static void link_entry(struct as_cache *c, struct entry *e)
+{
+    size_t k = slot(c, e->h_key);
+
+    e->next_key = c->by_key[k];
+    c->by_key[k] = e;
+    if (e->s[F_OWNER]) {
+        k = slot(c, e->h_owner);
+        e->next_owner = c->by_owner[k];
+        c->by_owner[k] = e;
     }
-    return arr;
+    if (e->s[F_LABEL]) {
+        k = slot(c, e->h_label);
+        e->next_label = c->by_label[k];
+        c->by_label[k] = e;
+    }
 }
+
+/* Removes e from a chain whose links are at offset `next` in each entry. */
+static void chain_del(struct entry **head, struct entry *e, size_t next)
+{
+    struct entry **pp = head;
+
+    while (*pp && *pp != e)
+        pp = (struct entry **)((char *)*pp + next);
+    if (*pp)
+        *pp = *(struct entry **)((char *)e + next);
+}
+
+static void unlink_entry(struct as_cache *c, struct entry *e)
+{
+    chain_del(&c->by_key[slot(c, e->h_key)], e, offsetof(struct entry, next_key));
+    if (e->s[F_OWNER])
+        chain_del(&c->by_owner[slot(c, e->h_owner)], e, offsetof(struct entry, next_owner));
+    if (e->s[F_LABEL])
+        chain_del(&c->by_label[slot(c, e->h_label)], e, offsetof(struct entry, next_label));
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->first = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->last = e->prev;
+    e->prev = e->next = NULL;
+    c->n--;
+}
+
+static void append_entry(struct as_cache *c, struct entry *e)
+{
+    link_entry(c, e);
+    e->next = NULL;
+    e->prev = c->last;
+    if (c->last)
+        c->last->next = e;
+    else
+        c->first = e;
+    c->last = e;
+    c->n++;
+}
+
+/* Sets up nb empty buckets (power of two); false when out of memory (nothing changed). */
+static bool buckets_alloc(struct as_cache *c, size_t nb)
+{
+    struct entry **k = calloc(nb, sizeof(*k)), **o = calloc(nb, sizeof(*o)),
+                 **l = calloc(nb, sizeof(*l));
+
+    if (!k || !o || !l) {
+        free(k);
+        free(o);
+        free(l);
+        return false;
+    }
+    free(c->by_key);
+    free(c->by_owner);
+    free(c->by_label);
+    c->by_key = k;
+    c->by_owner = o;
+    c->by_label = l;
+    c->nb = nb;
+    return true;
+}
+
+/* Doubles the buckets when the table is full (a failed growth only makes chains longer). */
+static void maybe_grow(struct as_cache *c)
+{
+    if (c->n < c->nb || !buckets_alloc(c, c->nb * 2))
+        return;
+    for (struct entry *e = c->first; e; e = e->next)
+        link_entry(c, e);
+}
+
+/* ---- public ----------------------------------------------------------- */
 
 void as_cache_set_compact(struct as_cache *c, bool on)
 {
     c->compact = on;
+}
+
+/*
+ * The stub of obj with its text: apiVersion, kind, and metadata name,
+ * namespace, uid, resourceVersion, the controller ownerReference and the
+ * indexed label, plus the whole object as compact JSON text. Every value is
+ * copied, so nothing of obj stays alive.
+ */
+static json_t *stub_of(const struct as_cache *c, json_t *obj)
+{
+    struct entry *e;
+    json_t *stub = NULL;
+    char *text;
+
+    if (json_object_get(obj, STUB_TEXT) != NULL)
+        return json_incref(obj);
+    if (!(e = entry_new(c, "", obj, BODY_NONE)))
+        return NULL;
+    if ((text = json_dumps(obj, JSON_COMPACT)) != NULL && (stub = entry_stub(c, e)) != NULL &&
+        json_object_set_new(stub, STUB_TEXT, json_stringn_nocheck(text, strlen(text))) != 0) {
+        json_decref(stub);
+        stub = NULL;
+    }
+    free(text);
+    entry_unref(e);
+    return stub;
 }
 
 json_t *as_cache_stored_copy(const struct as_cache *c, json_t *obj)
@@ -170,13 +405,7 @@ as_status as_cache_new(const char *index_label, struct as_cache **out, struct as
     if (!c)
         return as_error_set(err, AS_E_NOMEM, "cache: out of memory");
     pthread_rwlock_init(&c->lock, NULL);
-    c->map = json_object();
-    c->by_owner = json_object();
-    if (index_label) {
-        c->label = strdup(index_label);
-        c->by_label = json_object();
-    }
-    if (!c->map || !c->by_owner || (index_label && (!c->label || !c->by_label))) {
+    if (!buckets_alloc(c, MIN_BUCKETS) || (index_label && !(c->label = strdup(index_label)))) {
         as_cache_free(c);
         return as_error_set(err, AS_E_NOMEM, "cache: out of memory");
     }
@@ -186,11 +415,17 @@ as_status as_cache_new(const char *index_label, struct as_cache **out, struct as
 
 void as_cache_free(struct as_cache *c)
 {
+    struct entry *e, *next;
+
     if (!c)
         return;
-    json_decref(c->map);
-    json_decref(c->by_owner);
-    json_decref(c->by_label);
+    for (e = c->first; e; e = next) {
+        next = e->next;
+        entry_unref(e);
+    }
+    free(c->by_key);
+    free(c->by_owner);
+    free(c->by_label);
     free(c->label);
     pthread_rwlock_destroy(&c->lock);
     free(c);
@@ -198,151 +433,216 @@ void as_cache_free(struct as_cache *c)
 
 as_status as_cache_put(struct as_cache *c, const char *key, json_t *obj, json_t **old_out)
 {
-    json_t *old;
-    as_status st = AS_OK;
+    struct entry *e = entry_new(c, key, obj, c->compact ? BODY_PACKED : BODY_OBJECT), *old;
 
-    json_t *stored = c->compact ? stub_of(c, obj) : json_incref(obj);
-
-    if (!stored)
+    if (old_out)
+        *old_out = NULL;
+    if (!e)
         return AS_E_NOMEM;
     pthread_rwlock_wrlock(&c->lock);
-    old = json_incref(json_object_get(c->map, key));
-    if (json_object_set_new(c->map, key, stored) != 0) {
-        st = AS_E_NOMEM;
-    } else {
-        if (old)
-            index_obj(c, old, key, false);
-        index_obj(c, obj, key, true);
-    }
+    if ((old = find(c, key)) != NULL)
+        unlink_entry(c, old);
+    append_entry(c, e);
+    maybe_grow(c);
     pthread_rwlock_unlock(&c->lock);
-    if (st == AS_OK && old_out)
-        *old_out = old;
-    else
-        json_decref(old);
-    return st;
+    if (old) {
+        if (old_out)
+            *old_out = entry_old(c, old);
+        entry_unref(old);
+    }
+    return AS_OK;
 }
 
 as_status as_cache_remove(struct as_cache *c, const char *key, json_t **old_out)
 {
-    json_t *old;
+    struct entry *old;
 
     pthread_rwlock_wrlock(&c->lock);
-    old = json_incref(json_object_get(c->map, key));
-    if (old) {
-        index_obj(c, old, key, false);
-        json_object_del(c->map, key);
-    }
+    if ((old = find(c, key)) != NULL)
+        unlink_entry(c, old);
     pthread_rwlock_unlock(&c->lock);
     if (old_out)
-        *old_out = old;
-    else
-        json_decref(old);
+        *old_out = old ? entry_old(c, old) : NULL;
+    entry_unref(old);
     return AS_OK;
+}
+
+json_t *as_cache_snapshot(struct as_cache *c)
+{
+    json_t *map = json_object(), *v;
+
+    if (!map)
+        return NULL;
+    pthread_rwlock_rdlock(&c->lock);
+    for (struct entry *e = c->first; e; e = e->next) {
+        if (!(v = entry_old(c, e)) || json_object_set_new(map, e->s[F_KEY], v) != 0) {
+            pthread_rwlock_unlock(&c->lock);
+            json_decref(map);
+            return NULL;
+        }
+    }
+    pthread_rwlock_unlock(&c->lock);
+    return map;
+}
+
+/* Whether stub (a body-less stub from as_cache_snapshot) is still what e holds. */
+static bool same_version(const struct entry *e, const json_t *stub)
+{
+    json_t *meta = json_object_get(stub, "metadata");
+    const char *uid = json_string_value(json_object_get(meta, "uid"));
+    const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
+
+    return (uid == e->s[F_UID] || (uid && e->s[F_UID] && strcmp(uid, e->s[F_UID]) == 0)) &&
+           (rv == e->s[F_RV] || (rv && e->s[F_RV] && strcmp(rv, e->s[F_RV]) == 0));
 }
 
 as_status as_cache_replace(struct as_cache *c, json_t *map)
 {
-    json_t *old_map, *old_owner, *old_label, *obj;
-    json_t *owner = json_object(), *label = c->label ? json_object() : NULL;
+    struct entry **fresh, *e, *old_first;
+    size_t n = json_object_size(map), i = 0, nb = MIN_BUCKETS;
     const char *key;
+    json_t *obj;
+    as_status st = AS_OK;
 
-    if (!owner || (c->label && !label)) {
-        json_decref(owner);
-        json_decref(label);
+    if (!(fresh = calloc(n + 1, sizeof(*fresh)))) {
         json_decref(map);
         return AS_E_NOMEM;
     }
-    if (c->compact) {
-        json_object_foreach(map, key, obj)
-        {
-            json_t *stub = stub_of(c, obj);
-            if (stub)
-                json_object_set_new(map, key, stub); /* same key: no rehash */
-        }
-    }
-    pthread_rwlock_wrlock(&c->lock);
-    old_map = c->map;
-    old_owner = c->by_owner;
-    old_label = c->by_label;
-    c->map = map;
-    c->by_owner = owner;
-    c->by_label = label;
+    /* entries for the new contents; a body-less stub keeps the entry it came from */
+    pthread_rwlock_rdlock(&c->lock); /* the writer is this thread: only readers run */
     json_object_foreach(map, key, obj)
     {
-        index_obj(c, obj, key, true);
+        e = NULL;
+        if (c->compact && !json_object_get(obj, STUB_TEXT) && (e = find(c, key)) != NULL &&
+            same_version(e, obj))
+            e = entry_ref(e);
+        else
+            e = entry_new(c, key, obj, c->compact ? BODY_PACKED : BODY_OBJECT);
+        if (!e) {
+            st = AS_E_NOMEM;
+            break;
+        }
+        fresh[i++] = e;
     }
     pthread_rwlock_unlock(&c->lock);
-    json_decref(old_map);
-    json_decref(old_owner);
-    json_decref(old_label);
+    json_decref(map);
+    if (st != AS_OK) {
+        while (i > 0)
+            entry_unref(fresh[--i]);
+        free(fresh);
+        return st;
+    }
+    while (nb < n)
+        nb *= 2;
+    pthread_rwlock_wrlock(&c->lock);
+    old_first = c->first;
+    c->first = c->last = NULL;
+    c->n = 0;
+    if (!buckets_alloc(c, nb)) { /* keep the old buckets, emptied */
+        memset(c->by_key, 0, c->nb * sizeof(*c->by_key));
+        memset(c->by_owner, 0, c->nb * sizeof(*c->by_owner));
+        memset(c->by_label, 0, c->nb * sizeof(*c->by_label));
+    }
+    /* the old entries leave the table (a reused one is also in fresh, with its own ref) */
+    for (e = old_first; e;) {
+        struct entry *next = e->next;
+        e->prev = e->next = e->next_key = e->next_owner = e->next_label = NULL;
+        entry_unref(e);
+        e = next;
+    }
+    for (size_t j = 0; j < i; j++)
+        append_entry(c, fresh[j]);
+    maybe_grow(c);
+    pthread_rwlock_unlock(&c->lock);
+    free(fresh);
     return AS_OK;
 }
 
-const json_t *as_cache_map_writer(const struct as_cache *c)
+/* Whole objects for the entries in es (each unreferenced), as a new array. */
+static json_t *objects_of(struct entry **es, size_t n)
 {
-    return c->map;
+    json_t *arr = json_array(), *o;
+
+    for (size_t i = 0; i < n; i++) {
+        if (arr && (o = entry_object(es[i])) != NULL && json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+        entry_unref(es[i]);
+    }
+    return arr;
 }
 
 json_t *as_cache_get(struct as_cache *c, const char *key)
 {
+    struct entry *e;
     json_t *obj;
 
-    json_t *full;
-
     pthread_rwlock_rdlock(&c->lock);
-    obj = json_incref(json_object_get(c->map, key));
+    if ((e = find(c, key)) != NULL)
+        entry_ref(e);
     pthread_rwlock_unlock(&c->lock);
-    if (!obj || !c->compact)
-        return obj;
-    full = expand(obj);
-    json_decref(obj);
-    return full;
+    if (!e)
+        return NULL;
+    obj = entry_object(e);
+    entry_unref(e);
+    return obj;
+}
+
+enum which { ALL, OWNER, LABEL };
+
+/* The objects of every entry, or of those whose owner uid / label value is value. */
+static json_t *collect(struct as_cache *c, enum which w, const char *value)
+{
+    struct entry **es = NULL, *e;
+    size_t n = 0, cap = 0;
+    uint32_t h = value ? hash_str(value) : 0;
+    json_t *arr;
+
+    if (w != ALL && (!value || (w == LABEL && !c->label)))
+        return json_array();
+    pthread_rwlock_rdlock(&c->lock);
+    e = w == ALL ? c->first : w == OWNER ? c->by_owner[slot(c, h)] : c->by_label[slot(c, h)];
+    for (; e; e = w == ALL ? e->next : w == OWNER ? e->next_owner : e->next_label) {
+        if ((w == OWNER && (e->h_owner != h || strcmp(e->s[F_OWNER], value) != 0)) ||
+            (w == LABEL && (e->h_label != h || strcmp(e->s[F_LABEL], value) != 0)))
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct entry **nes = realloc(es, ncap * sizeof(*es));
+            if (!nes)
+                break;
+            es = nes;
+            cap = ncap;
+        }
+        es[n++] = entry_ref(e);
+    }
+    pthread_rwlock_unlock(&c->lock);
+    /* the owner and label chains are newest first; callers get insertion order */
+    if (w != ALL)
+        for (size_t i = 0; i < n / 2; i++) {
+            struct entry *t = es[i];
+            es[i] = es[n - 1 - i];
+            es[n - 1 - i] = t;
+        }
+    arr = objects_of(es, n);
+    free(es);
+    return arr;
 }
 
 json_t *as_cache_list(struct as_cache *c)
 {
-    json_t *arr = json_array(), *obj;
-    const char *key;
-
-    if (!arr)
-        return NULL;
-    pthread_rwlock_rdlock(&c->lock);
-    json_object_foreach(c->map, key, obj)
-    {
-        json_array_append(arr, obj);
-    }
-    pthread_rwlock_unlock(&c->lock);
-    return c->compact ? expand_all(arr) : arr;
-}
-
-/* Objects of the keys in idx[value], as a new array. */
-static json_t *index_lookup(struct as_cache *c, json_t *const *idx, const char *value)
-{
-    json_t *arr = json_array(), *set, *v;
-    const char *key;
-
-    if (!arr)
-        return NULL;
-    if (!value)
-        return arr;
-    pthread_rwlock_rdlock(&c->lock);
-    set = *idx ? json_object_get(*idx, value) : NULL;
-    json_object_foreach(set, key, v)
-    {
-        json_array_append(arr, json_object_get(c->map, key));
-    }
-    pthread_rwlock_unlock(&c->lock);
-    return c->compact ? expand_all(arr) : arr;
+    return collect(c, ALL, NULL);
 }
 
 json_t *as_cache_by_owner(struct as_cache *c, const char *owner_uid)
 {
-    return index_lookup(c, &c->by_owner, owner_uid);
+    return collect(c, OWNER, owner_uid);
 }
 
 json_t *as_cache_by_label(struct as_cache *c, const char *value)
 {
-    return index_lookup(c, &c->by_label, value);
+    return collect(c, LABEL, value);
 }
 
 size_t as_cache_len(struct as_cache *c)
@@ -350,7 +650,7 @@ size_t as_cache_len(struct as_cache *c)
     size_t n;
 
     pthread_rwlock_rdlock(&c->lock);
-    n = json_object_size(c->map);
+    n = c->n;
     pthread_rwlock_unlock(&c->lock);
     return n;
 }

@@ -9,9 +9,9 @@
  * reference counts are atomic, so references may be taken and dropped from
  * any thread.
  *
- * Threads: one writer (the informer thread) calls put/remove/replace and may
- * read the map directly (as_cache_map_writer); any thread may call the
- * readers, which take a read lock.
+ * Threads: one writer (the informer thread) calls put/remove/replace; any
+ * thread may call the readers, which take a read lock (compact readers parse
+ * outside it).
  */
 #ifndef AS_INFORMER_CACHE_H
 #define AS_INFORMER_CACHE_H
@@ -32,10 +32,10 @@ as_status as_cache_new(const char *index_label, struct as_cache **out, struct as
  * Compact mode (set before the first put): each object is stored as a small
  * stub (apiVersion, kind, metadata name/namespace/uid/resourceVersion, the
  * controller ownerReference, the indexed label) plus its compact JSON text,
- * about a fifth of the memory of the parsed tree. Readers (get, list,
- * by_owner, by_label) still get whole objects, parsed on each call (each
- * caller gets its own copy); the writer's map, and the old objects put and
- * remove hand back, are the stubs.
+ * all in one allocation per object (cache.c). Readers (get, list, by_owner,
+ * by_label) still get whole objects, parsed on each call (each caller gets
+ * its own copy); the snapshot, and the old objects put and remove hand back,
+ * are stubs made on demand.
  */
 void as_cache_set_compact(struct as_cache *c, bool on);
 
@@ -63,8 +63,14 @@ as_status as_cache_remove(struct as_cache *c, const char *key, json_t **old_out)
 /* Writer: replaces the whole contents with map (stolen: key -> object) and rebuilds indexes. */
 as_status as_cache_replace(struct as_cache *c, json_t *map);
 
-/* Writer only: the current map (borrowed; valid until the writer's next change). */
-const json_t *as_cache_map_writer(const struct as_cache *c);
+/*
+ * The current contents as a new map key -> object (caller owns): in compact
+ * mode each value is the object's stub without its text, else the object
+ * itself (shared; never modify it). The relist diff compares a fresh list
+ * with it; given back to as_cache_replace, a body-less stub of an unchanged
+ * object keeps the stored entry.
+ */
+json_t *as_cache_snapshot(struct as_cache *c);
 
 /* The object under key (new reference) or NULL. */
 json_t *as_cache_get(struct as_cache *c, const char *key);

@@ -241,14 +241,17 @@ static as_status do_list(struct as_informer *inf)
 {
     struct as_informer_events ev = {0};
     struct as_error err = {0};
-    json_t *items = NULL, *map = NULL;
+    json_t *items = NULL, *map = NULL, *snap = NULL;
     char rv[64];
     size_t i;
     as_status st;
 
     st = list_pages(inf, &items, rv, sizeof(rv), &err);
+    if (st == AS_OK && !(snap = as_cache_snapshot(inf->cache)))
+        st = as_error_set(&err, AS_E_NOMEM, "informer %s: out of memory", inf->name);
     if (st == AS_OK)
-        st = as_informer_diff(as_cache_map_writer(inf->cache), items, &map, &ev, &err);
+        st = as_informer_diff(snap, items, &map, &ev, &err);
+    json_decref(snap);
     if (st != AS_OK) {
         if (st != AS_E_SHUTDOWN)
             as_log_warn("informer: list failed; retrying", "informer", inf->name, "error",

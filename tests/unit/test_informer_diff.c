@@ -5,6 +5,7 @@
  * indexes.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,7 +290,7 @@ START_TEST(compact_cache_hands_out_whole_objects_and_stubs_to_the_writer)
     struct as_cache *c = NULL;
     struct as_error err = {0};
     json_t *a = owned("a", "owner-1", "web"), *b = owned("b", "owner-1", "db");
-    json_t *a2 = owned("a", "owner-2", "web"), *old = NULL, *got, *arr, *map;
+    json_t *a2 = owned("a", "owner-2", "web"), *old = NULL, *got, *arr, *map, *snap;
     struct as_informer_events ev;
 
     json_object_set_new(json_object_get(a, "spec") ? json_object_get(a, "spec") : a, "big",
@@ -324,7 +325,13 @@ START_TEST(compact_cache_hands_out_whole_objects_and_stubs_to_the_writer)
     /* A relist diff over the stubs: unchanged stays, changed and new are whole until replace. */
     map = NULL;
     arr = json_pack("[O, O]", b, a2);
-    ck_assert_int_eq(as_informer_diff(as_cache_map_writer(c), arr, &map, &ev, &err), AS_OK);
+    snap = as_cache_snapshot(c);
+    ck_assert_ptr_nonnull(snap);
+    /* body-less stubs: identity, no text */
+    ck_assert_str_eq(json_string_value(as_json_path(snap, "n/b.metadata.uid")), "b");
+    ck_assert_uint_eq(json_object_size(json_object_get(snap, "n/b")), 3);
+    ck_assert_int_eq(as_informer_diff(snap, arr, &map, &ev, &err), AS_OK);
+    json_decref(snap);
     ck_assert_uint_eq(ev.n, 0);
     as_informer_events_free(&ev);
     ck_assert_int_eq(as_cache_replace(c, map), AS_OK);
@@ -348,7 +355,7 @@ START_TEST(stored_copy_shares_nothing_with_the_listed_object)
 {
     struct as_cache *c = NULL, *plain = NULL;
     struct as_error err = {0};
-    json_t *a = owned("a", "owner-1", "web"), *stub, *copy, *map, *got;
+    json_t *a = owned("a", "owner-1", "web"), *stub, *copy, *copy2, *map, *got;
     json_t *name = as_json_path(a, "metadata.name");
 
     json_object_set_new(a, "data", json_pack("{s:s}", "big", "only the whole object has this"));
@@ -368,7 +375,10 @@ START_TEST(stored_copy_shares_nothing_with_the_listed_object)
     /* stored as it is, and read back whole */
     map = json_pack("{s:O}", "n/a", stub);
     ck_assert_int_eq(as_cache_replace(c, map), AS_OK);
-    ck_assert_ptr_eq(json_object_get(as_cache_map_writer(c), "n/a"), stub);
+    copy2 = as_cache_snapshot(c); /* a stub again, made from the entry, no body */
+    ck_assert_str_eq(json_string_value(as_json_path(copy2, "n/a.metadata.uid")), "a");
+    ck_assert_ptr_null(json_object_get(json_object_get(copy2, "n/a"), "data"));
+    json_decref(copy2);
     json_decref(a); /* the listed object goes; the cache's copy stays readable */
     got = as_cache_get(c, "n/a");
     ck_assert_str_eq(json_string_value(as_json_path(got, "metadata.name")), "a");
@@ -380,6 +390,86 @@ START_TEST(stored_copy_shares_nothing_with_the_listed_object)
     json_decref(copy);
     as_cache_free(c);
     as_cache_free(plain);
+}
+END_TEST
+
+/* Owner uid i % 37 and label value i % 5 of object number i. */
+static json_t *numbered(int i)
+{
+    char name[16], owner[16], app[16];
+
+    snprintf(name, sizeof(name), "o%04d", i);
+    snprintf(owner, sizeof(owner), "owner-%d", i % 37);
+    snprintf(app, sizeof(app), "app-%d", i % 5);
+    return owned(name, owner, app);
+}
+
+START_TEST(compact_cache_of_many_objects_keeps_order_and_indexes_through_growth)
+{
+    struct as_cache *c = NULL;
+    struct as_error err = {0};
+    json_t *arr, *snap, *o;
+    size_t i;
+    char key[32];
+
+    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
+    as_cache_set_compact(c, true);
+    for (int n = 0; n < 1000; n++) { /* far past the first bucket count: the table grows */
+        o = numbered(n);
+        snprintf(key, sizeof(key), "n/o%04d", n);
+        ck_assert_int_eq(as_cache_put(c, key, o, NULL), AS_OK);
+        json_decref(o);
+    }
+    ck_assert_uint_eq(as_cache_len(c), 1000);
+    /* owner-3 owns 3, 40, 77, ... in that (insertion) order */
+    arr = as_cache_by_owner(c, "owner-3");
+    ck_assert_uint_eq(json_array_size(arr), 27);
+    json_array_foreach(arr, i, o)
+    {
+        snprintf(key, sizeof(key), "o%04zu", 3 + 37 * i);
+        ck_assert_str_eq(json_string_value(as_json_path(o, "metadata.name")), key);
+        ck_assert_str_eq(as_cache_controller_uid(o), "owner-3");
+    }
+    json_decref(arr);
+    arr = as_cache_by_label(c, "app-4");
+    ck_assert_uint_eq(json_array_size(arr), 200);
+    json_decref(arr);
+    /* "owner-3" must not match "owner-30": equal prefixes are different values */
+    arr = as_cache_by_owner(c, "owner-");
+    ck_assert_uint_eq(json_array_size(arr), 0);
+    json_decref(arr);
+    /* removing every even object keeps every index in step */
+    for (int n = 0; n < 1000; n += 2) {
+        snprintf(key, sizeof(key), "n/o%04d", n);
+        ck_assert_int_eq(as_cache_remove(c, key, &o), AS_OK);
+        ck_assert_str_eq(json_string_value(as_json_path(o, "metadata.name")), key + 2);
+        json_decref(o);
+    }
+    ck_assert_int_eq(as_cache_remove(c, "n/o0000", &o), AS_OK);
+    ck_assert_ptr_null(o);
+    arr = as_cache_by_owner(c, "owner-3"); /* 3, 77, 151, ...: the odd ones */
+    ck_assert_uint_eq(json_array_size(arr), 14);
+    json_decref(arr);
+    arr = as_cache_by_label(c, "app-4");
+    ck_assert_uint_eq(json_array_size(arr), 100);
+    json_decref(arr);
+    /* a snapshot given back unchanged keeps every object whole and in order */
+    snap = as_cache_snapshot(c);
+    ck_assert_uint_eq(json_object_size(snap), 500);
+    ck_assert_int_eq(as_cache_replace(c, snap), AS_OK);
+    arr = as_cache_list(c);
+    ck_assert_uint_eq(json_array_size(arr), 500);
+    json_array_foreach(arr, i, o)
+    {
+        json_t *want = numbered((int)(2 * i + 1));
+        ck_assert(json_equal(o, want));
+        json_decref(want);
+    }
+    json_decref(arr);
+    arr = as_cache_by_owner(c, "owner-3");
+    ck_assert_uint_eq(json_array_size(arr), 14);
+    json_decref(arr);
+    as_cache_free(c);
 }
 END_TEST
 
@@ -400,6 +490,7 @@ int main(void)
     tcase_add_test(tc, cache_shares_references_and_keeps_indexes_current);
     tcase_add_test(tc, compact_cache_hands_out_whole_objects_and_stubs_to_the_writer);
     tcase_add_test(tc, stored_copy_shares_nothing_with_the_listed_object);
+    tcase_add_test(tc, compact_cache_of_many_objects_keeps_order_and_indexes_through_growth);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
