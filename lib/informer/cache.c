@@ -1,18 +1,24 @@
 /*
  * cache.c - the informer store (see cache.h). Each object is one entry: a
- * single allocation holding its identity strings (key, name, namespace, uid,
- * resourceVersion, apiVersion, kind, the controller ownerReference as JSON
- * text, the indexed label's value) and either a reference to the object
- * (plain mode) or the object as compact JSON text packed by textpack.h
- * (compact mode, about a quarter of the text's size). Entries
- * sit in a chained hash table by key; the two indexes (controller owner uid,
- * label value) are chains through the same entries, and an insertion-ordered
- * list serves iteration. Entries are reference-counted so that readers can
- * parse outside the lock.
+ * single allocation holding its identity strings (key, uid,
+ * resourceVersion, the indexed label's value, the controller
+ * ownerReference's uid and name; kinds and API versions are interned in the
+ * cache) and either a reference to the object (plain mode) or the object as
+ * compact JSON text packed by textpack.h (compact mode, about a fifth of the
+ * text). Entries sit in a chained hash table by key; the two indexes
+ * (controller owner uid, label value) are chains through the same entries,
+ * and an insertion-ordered list serves iteration. Entries are
+ * reference-counted so that readers can unpack and parse outside the lock.
+ * Stubs (identity without body) are made on demand for the writer's callers.
+ *
+ * A list in progress: as_cache_stored_copy makes each item's entry at once
+ * and stages it; the list then carries small stubs, and as_cache_replace
+ * takes the staged entries. So a relist holds neither every object parsed
+ * nor every text, and leaves little heap behind.
  *
  * Why not jansson maps: a stub as a jansson tree (8 objects and strings, each
  * with its hashtable) cost ~2.9 KB per cached object and the two index sets
- * ~0.7 KB more, against ~0.4 KB plus the packed text for an entry
+ * ~0.7 KB more, against ~0.3 KB plus the packed text for an entry
  * (docs/benchmarks.md).
  */
 #include <pthread.h>
@@ -24,35 +30,52 @@
 #include <string.h>
 
 #include "informer/cache.h"
+#include "informer/diff.h"
 #include "informer/textpack.h"
 
-#define STUB_TEXT "_compact" /* a stub's member holding the whole object as JSON text */
+/* stub members saying where their body is: a staged entry (as_cache_stored_copy), or the
+ * stored entry of the same version (as_cache_snapshot) */
+#define STUB_STAGED "_staged"
+#define STUB_SNAPSHOT "_snapshot"
 #define MIN_BUCKETS 64
 
-/* The strings of an entry, in the order they are laid out after the struct. */
+/*
+ * The strings of an entry. The name and namespace are those of the key. The
+ * kinds and API versions, the same for nearly every object of a cache, are
+ * interned in the cache (see intern()); the others are laid out after the
+ * struct.
+ */
 enum field {
     F_KEY,
-    F_NAME,
-    F_NAMESPACE,
     F_UID,
     F_RV,
-    F_API_VERSION,
-    F_KIND,
-    F_OWNER_REF, /* the controller ownerReference as compact JSON */
-    F_OWNER,     /* its uid */
-    F_LABEL,
+    F_LABEL,       /* the indexed label's value */
+    F_OWNER,       /* the controller ownerReference's uid, */
+    F_OWNER_NAME,  /* name, */
+    F_OWNER_API,   /* apiVersion (interned) */
+    F_OWNER_KIND,  /* and kind (interned) */
+    F_API_VERSION, /* interned */
+    F_KIND,        /* interned */
     F_COUNT
 };
+#define F_FIRST_INTERNED F_OWNER_API
+#define MAX_INTERNED 8
+
+/* blockOwnerDeletion of the controller reference */
+enum block { BLOCK_ABSENT, BLOCK_FALSE, BLOCK_TRUE };
 
 struct entry {
     struct entry *next_key, *next_owner, *next_label; /* bucket chains */
     struct entry *prev, *next;                        /* insertion order */
     atomic_uint refs;
     uint32_t h_key, h_owner, h_label;
-    const char *s[F_COUNT];      /* into data; NULL when absent */
-    json_t *obj;                 /* plain mode: the object */
-    const unsigned char *packed; /* compact mode: the object's packed JSON text, into data */
-    size_t packed_len, text_len;
+    uint32_t packed_len, text_len;
+    uint8_t block;          /* enum block */
+    const char *s[F_COUNT]; /* NULL when absent */
+    union {
+        json_t *obj;                 /* plain mode: the object */
+        const unsigned char *packed; /* compact mode: the packed JSON text, into data */
+    } body;
     char data[];
 };
 
@@ -63,6 +86,11 @@ struct as_cache {
     struct entry *first, *last;
     char *label;  /* indexed label key, or NULL */
     bool compact; /* entries hold compact JSON text */
+    /* strings many entries share (written by the writer only, freed with the cache) */
+    char *interned[MAX_INTERNED];
+    /* entries made by as_cache_stored_copy for a list in progress (writer only) */
+    struct entry **staged; /* staged_nb buckets chained by next_key */
+    size_t staged_nb, staged_n;
 };
 
 static uint32_t hash_str(const char *s)
@@ -113,10 +141,11 @@ static const char *label_value(const struct as_cache *c, const json_t *obj)
 
 /* ---- entries ---------------------------------------------------------- */
 
-static void entry_unref(struct entry *e)
+static void entry_unref(const struct as_cache *c, struct entry *e)
 {
     if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
-        json_decref(e->obj);
+        if (!c->compact)
+            json_decref(e->body.obj);
         free(e);
     }
 }
@@ -131,43 +160,57 @@ static struct entry *entry_ref(struct entry *e)
 enum body {
     BODY_NONE,   /* nothing (a stub is being made) */
     BODY_OBJECT, /* a reference to the object (plain mode) */
-    BODY_PACKED  /* its compact JSON text, packed: obj's own stub text when obj is a stub */
+    BODY_PACKED  /* its compact JSON text, packed */
 };
+
+/*
+ * The cache's copy of s when s is one of its interned strings or a free
+ * slot takes it; NULL when it must be stored in the entry. Writer only.
+ */
+static const char *intern(const struct as_cache *cc, const char *s)
+{
+    struct as_cache *c = (struct as_cache *)cc; /* the writer owns the slots */
+
+    for (int i = 0; i < MAX_INTERNED; i++) {
+        if (!c->interned[i])
+            return (c->interned[i] = strdup(s));
+        if (strcmp(c->interned[i], s) == 0)
+            return c->interned[i];
+    }
+    return NULL;
+}
 
 /* A new entry for obj under key (NULL when out of memory). */
 static struct entry *entry_new(const struct as_cache *c, const char *key, json_t *obj,
                                enum body body)
 {
-    json_t *meta = json_object_get(obj, "metadata");
-    const json_t *ref = controller_ref(obj), *stub_text = json_object_get(obj, STUB_TEXT);
-    const char *src[F_COUNT];
+    json_t *meta = json_object_get(obj, "metadata"), *block;
+    const json_t *ref = controller_ref(obj);
+    const char *src[F_COUNT], *shared[F_COUNT] = {0};
     size_t len[F_COUNT], total = 0, text_len = 0, packed_len = 0;
-    char *ref_text = NULL, *dumped = NULL, *p;
+    char *dumped = NULL, *p;
     unsigned char *packed = NULL;
     const char *text = NULL;
     struct entry *e;
 
     src[F_KEY] = key;
-    src[F_NAME] = json_string_value(json_object_get(meta, "name"));
-    src[F_NAMESPACE] = json_string_value(json_object_get(meta, "namespace"));
     src[F_UID] = json_string_value(json_object_get(meta, "uid"));
     src[F_RV] = json_string_value(json_object_get(meta, "resourceVersion"));
+    src[F_LABEL] = label_value(c, obj);
+    src[F_OWNER] = json_string_value(json_object_get(ref, "uid"));
+    src[F_OWNER_NAME] = json_string_value(json_object_get(ref, "name"));
+    src[F_OWNER_API] = json_string_value(json_object_get(ref, "apiVersion"));
+    src[F_OWNER_KIND] = json_string_value(json_object_get(ref, "kind"));
     src[F_API_VERSION] = json_string_value(json_object_get(obj, "apiVersion"));
     src[F_KIND] = json_string_value(json_object_get(obj, "kind"));
-    src[F_OWNER_REF] = ref ? (ref_text = json_dumps(ref, JSON_COMPACT)) : NULL;
-    src[F_OWNER] = json_string_value(json_object_get(ref, "uid"));
-    src[F_LABEL] = label_value(c, obj);
-    if (ref && !ref_text)
-        return NULL;
+    for (int i = F_FIRST_INTERNED; i < F_COUNT; i++)
+        if (src[i] && (shared[i] = intern(c, src[i])) != NULL)
+            src[i] = NULL; /* not stored in the entry */
     if (body == BODY_PACKED) {
-        if (stub_text) {
-            text = json_string_value(stub_text);
-            text_len = json_string_length(stub_text);
-        } else if ((text = dumped = json_dumps(obj, JSON_COMPACT)) != NULL) {
+        if ((text = dumped = json_dumps(obj, JSON_COMPACT)) != NULL)
             text_len = strlen(text);
-        }
-        if (!text || as_textpack_pack(text, text_len, &packed, &packed_len) != AS_OK) {
-            free(ref_text);
+        if (!text || text_len > UINT32_MAX ||
+            as_textpack_pack(text, text_len, &packed, &packed_len) != AS_OK) {
             free(dumped);
             return NULL;
         }
@@ -177,12 +220,12 @@ static struct entry *entry_new(const struct as_cache *c, const char *key, json_t
     for (int i = 0; i < F_COUNT; i++)
         total += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
     if (!(e = calloc(1, sizeof(*e) + total))) {
-        free(ref_text);
         free(packed);
         return NULL;
     }
     p = e->data;
     for (int i = 0; i < F_COUNT; i++) {
+        e->s[i] = shared[i];
         if (!src[i])
             continue;
         memcpy(p, src[i], len[i]);
@@ -191,14 +234,17 @@ static struct entry *entry_new(const struct as_cache *c, const char *key, json_t
     }
     if (body == BODY_PACKED) {
         memcpy(p, packed, packed_len);
-        e->packed = (const unsigned char *)p;
-        e->packed_len = packed_len;
-        e->text_len = text_len;
+        e->body.packed = (const unsigned char *)p;
+        e->packed_len = (uint32_t)packed_len;
+        e->text_len = (uint32_t)text_len;
     } else if (body == BODY_OBJECT) {
-        e->obj = json_incref(obj);
+        e->body.obj = json_incref(obj);
     }
-    free(ref_text);
     free(packed);
+    block = json_object_get(ref, "blockOwnerDeletion");
+    e->block = !json_is_boolean(block) ? BLOCK_ABSENT
+               : json_is_true(block)   ? BLOCK_TRUE
+                                       : BLOCK_FALSE;
     atomic_init(&e->refs, 1);
     e->h_key = hash_str(key);
     e->h_owner = e->s[F_OWNER] ? hash_str(e->s[F_OWNER]) : 0;
@@ -206,48 +252,65 @@ static struct entry *entry_new(const struct as_cache *c, const char *key, json_t
     return e;
 }
 
-/* The stub of an entry (new ref): identity, controller reference, indexed label; no body. */
+/* Sets member name of obj to the string s when s is not NULL. */
+static void set_str(json_t *obj, const char *name, const char *s)
+{
+    if (s)
+        json_object_set_new(obj, name, json_string(s));
+}
+
+/*
+ * The stub of an entry (new ref): apiVersion, kind, metadata name,
+ * namespace, uid, resourceVersion, the controller ownerReference and the
+ * indexed label; no body.
+ */
 static json_t *entry_stub(const struct as_cache *c, const struct entry *e)
 {
-    json_t *stub = json_object(), *meta = json_object();
-    static const struct {
-        enum field f;
-        const char *name;
-    } ids[] = {
-        {F_NAME, "name"}, {F_NAMESPACE, "namespace"}, {F_UID, "uid"}, {F_RV, "resourceVersion"}};
+    json_t *stub = json_object(), *meta = json_object(), *ref;
+    const char *key = e->s[F_KEY], *slash = strchr(key, '/');
 
     if (!stub || !meta || json_object_set_new(stub, "metadata", meta) != 0) {
         json_decref(stub);
         json_decref(meta);
         return NULL;
     }
-    if (e->s[F_API_VERSION])
-        json_object_set_new(stub, "apiVersion", json_string(e->s[F_API_VERSION]));
-    if (e->s[F_KIND])
-        json_object_set_new(stub, "kind", json_string(e->s[F_KIND]));
-    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-        if (e->s[ids[i].f])
-            json_object_set_new(meta, ids[i].name, json_string(e->s[ids[i].f]));
-    if (e->s[F_OWNER_REF])
-        json_object_set_new(meta, "ownerReferences",
-                            json_pack("[o]", json_loads(e->s[F_OWNER_REF], 0, NULL)));
+    set_str(stub, "apiVersion", e->s[F_API_VERSION]);
+    set_str(stub, "kind", e->s[F_KIND]);
+    if (slash) {
+        json_object_set_new(meta, "name", json_string(slash + 1));
+        json_object_set_new(meta, "namespace", json_stringn(key, (size_t)(slash - key)));
+    } else if (*key) {
+        json_object_set_new(meta, "name", json_string(key));
+    }
+    set_str(meta, "uid", e->s[F_UID]);
+    set_str(meta, "resourceVersion", e->s[F_RV]);
+    if (e->s[F_OWNER] && (ref = json_object()) != NULL) {
+        set_str(ref, "apiVersion", e->s[F_OWNER_API]);
+        set_str(ref, "kind", e->s[F_OWNER_KIND]);
+        set_str(ref, "name", e->s[F_OWNER_NAME]);
+        set_str(ref, "uid", e->s[F_OWNER]);
+        json_object_set_new(ref, "controller", json_true());
+        if (e->block != BLOCK_ABSENT)
+            json_object_set_new(ref, "blockOwnerDeletion", json_boolean(e->block == BLOCK_TRUE));
+        json_object_set_new(meta, "ownerReferences", json_pack("[o]", ref));
+    }
     if (e->s[F_LABEL])
         json_object_set_new(meta, "labels", json_pack("{s:s}", c->label, e->s[F_LABEL]));
     return stub;
 }
 
 /* What readers get for an entry (new ref): the whole object. */
-static json_t *entry_object(const struct entry *e)
+static json_t *entry_object(const struct as_cache *c, const struct entry *e)
 {
-    if (e->obj)
-        return json_incref(e->obj);
-    return as_textpack_load(e->packed, e->packed_len, e->text_len);
+    if (!c->compact)
+        return json_incref(e->body.obj);
+    return as_textpack_load(e->body.packed, e->packed_len, e->text_len);
 }
 
 /* What the writer's callers get for a replaced or removed entry (new ref). */
 static json_t *entry_old(const struct as_cache *c, const struct entry *e)
 {
-    return c->compact ? entry_stub(c, e) : json_incref(e->obj);
+    return c->compact ? entry_stub(c, e) : json_incref(e->body.obj);
 }
 
 /* ---- the table -------------------------------------------------------- */
@@ -367,35 +430,94 @@ void as_cache_set_compact(struct as_cache *c, bool on)
     c->compact = on;
 }
 
+/* ---- staging: the entries of a list in progress ------------------------ */
+
+/* Adds e to the staged entries (writer only); false when out of memory. */
+static bool stage(struct as_cache *c, struct entry *e)
+{
+    if (c->staged_n >= c->staged_nb) { /* grow: rehash the chains into twice the buckets */
+        size_t nb = c->staged_nb ? c->staged_nb * 2 : MIN_BUCKETS;
+        struct entry **b = calloc(nb, sizeof(*b)), *x, *next;
+        if (!b)
+            return false;
+        for (size_t i = 0; i < c->staged_nb; i++)
+            for (x = c->staged[i]; x; x = next) {
+                next = x->next_key;
+                x->next_key = b[x->h_key & (nb - 1)];
+                b[x->h_key & (nb - 1)] = x;
+            }
+        free(c->staged);
+        c->staged = b;
+        c->staged_nb = nb;
+    }
+    e->next_key = c->staged[e->h_key & (c->staged_nb - 1)];
+    c->staged[e->h_key & (c->staged_nb - 1)] = e;
+    c->staged_n++;
+    return true;
+}
+
+static bool same_version(const struct entry *e, const json_t *stub);
+
+/* Takes the staged entry of stub (key, uid, resourceVersion) out of the stage, or NULL. */
+static struct entry *unstage(struct as_cache *c, const char *key, const json_t *stub)
+{
+    uint32_t h = hash_str(key);
+    struct entry **pp, *e;
+
+    if (!c->staged_nb)
+        return NULL;
+    for (pp = &c->staged[h & (c->staged_nb - 1)]; (e = *pp) != NULL; pp = &e->next_key)
+        if (e->h_key == h && strcmp(e->s[F_KEY], key) == 0 && same_version(e, stub)) {
+            *pp = e->next_key;
+            e->next_key = NULL;
+            c->staged_n--;
+            return e;
+        }
+    return NULL;
+}
+
+void as_cache_unstage(struct as_cache *c)
+{
+    struct entry *e, *next;
+
+    for (size_t i = 0; i < c->staged_nb; i++)
+        for (e = c->staged[i]; e; e = next) {
+            next = e->next_key;
+            entry_unref(c, e);
+        }
+    free(c->staged);
+    c->staged = NULL;
+    c->staged_nb = c->staged_n = 0;
+}
+
 /*
- * The stub of obj with its text: apiVersion, kind, and metadata name,
- * namespace, uid, resourceVersion, the controller ownerReference and the
- * indexed label, plus the whole object as compact JSON text. Every value is
- * copied, so nothing of obj stays alive.
+ * Compact mode's stored copy: the entry is made now (packed) and staged; the
+ * stub that stands for it (marked STUB_STAGED) carries the identity only.
  */
-static json_t *stub_of(const struct as_cache *c, json_t *obj)
+static json_t *stage_of(struct as_cache *c, json_t *obj)
 {
     struct entry *e;
-    json_t *stub = NULL;
-    char *text;
+    json_t *stub;
+    char key[AS_INFORMER_KEY_MAX];
 
-    if (json_object_get(obj, STUB_TEXT) != NULL)
+    if (json_object_get(obj, STUB_STAGED) != NULL)
         return json_incref(obj);
-    if (!(e = entry_new(c, "", obj, BODY_NONE)))
+    if (as_informer_object_key(obj, key, sizeof(key)) != AS_OK)
+        key[0] = '\0'; /* no name: the list is refused by the diff anyway */
+    if (!(e = entry_new(c, key, obj, BODY_PACKED)))
         return NULL;
-    if ((text = json_dumps(obj, JSON_COMPACT)) != NULL && (stub = entry_stub(c, e)) != NULL &&
-        json_object_set_new(stub, STUB_TEXT, json_stringn_nocheck(text, strlen(text))) != 0) {
+    if (!(stub = entry_stub(c, e)) || json_object_set_new(stub, STUB_STAGED, json_true()) != 0 ||
+        !stage(c, e)) {
         json_decref(stub);
-        stub = NULL;
+        entry_unref(c, e);
+        return NULL;
     }
-    free(text);
-    entry_unref(e);
     return stub;
 }
 
-json_t *as_cache_stored_copy(const struct as_cache *c, json_t *obj)
+json_t *as_cache_stored_copy(struct as_cache *c, json_t *obj)
 {
-    return c->compact ? stub_of(c, obj) : json_deep_copy(obj);
+    return c->compact ? stage_of(c, obj) : json_deep_copy(obj);
 }
 
 as_status as_cache_new(const char *index_label, struct as_cache **out, struct as_error *err)
@@ -419,21 +541,32 @@ void as_cache_free(struct as_cache *c)
 
     if (!c)
         return;
+    as_cache_unstage(c);
     for (e = c->first; e; e = next) {
         next = e->next;
-        entry_unref(e);
+        entry_unref(c, e);
     }
     free(c->by_key);
     free(c->by_owner);
     free(c->by_label);
     free(c->label);
+    for (int i = 0; i < MAX_INTERNED; i++)
+        free(c->interned[i]);
     pthread_rwlock_destroy(&c->lock);
     free(c);
 }
 
+/* The entry to store for obj under key: its staged entry, or a new one. NULL: out of memory. */
+static struct entry *entry_for(struct as_cache *c, const char *key, json_t *obj)
+{
+    if (c->compact && json_object_get(obj, STUB_STAGED) != NULL)
+        return unstage(c, key, obj);
+    return entry_new(c, key, obj, c->compact ? BODY_PACKED : BODY_OBJECT);
+}
+
 as_status as_cache_put(struct as_cache *c, const char *key, json_t *obj, json_t **old_out)
 {
-    struct entry *e = entry_new(c, key, obj, c->compact ? BODY_PACKED : BODY_OBJECT), *old;
+    struct entry *e = entry_for(c, key, obj), *old;
 
     if (old_out)
         *old_out = NULL;
@@ -448,7 +581,7 @@ as_status as_cache_put(struct as_cache *c, const char *key, json_t *obj, json_t 
     if (old) {
         if (old_out)
             *old_out = entry_old(c, old);
-        entry_unref(old);
+        entry_unref(c, old);
     }
     return AS_OK;
 }
@@ -463,7 +596,7 @@ as_status as_cache_remove(struct as_cache *c, const char *key, json_t **old_out)
     pthread_rwlock_unlock(&c->lock);
     if (old_out)
         *old_out = old ? entry_old(c, old) : NULL;
-    entry_unref(old);
+    entry_unref(c, old);
     return AS_OK;
 }
 
@@ -475,7 +608,9 @@ json_t *as_cache_snapshot(struct as_cache *c)
         return NULL;
     pthread_rwlock_rdlock(&c->lock);
     for (struct entry *e = c->first; e; e = e->next) {
-        if (!(v = entry_old(c, e)) || json_object_set_new(map, e->s[F_KEY], v) != 0) {
+        if (!(v = entry_old(c, e)) ||
+            (c->compact && json_object_set_new(v, STUB_SNAPSHOT, json_true()) != 0) ||
+            json_object_set_new(map, e->s[F_KEY], v) != 0) {
             pthread_rwlock_unlock(&c->lock);
             json_decref(map);
             return NULL;
@@ -508,27 +643,34 @@ as_status as_cache_replace(struct as_cache *c, json_t *map)
         json_decref(map);
         return AS_E_NOMEM;
     }
-    /* entries for the new contents; a body-less stub keeps the entry it came from */
+    /*
+     * Entries for the new contents: a staged stub's entry, the stored entry of
+     * a body-less stub from as_cache_snapshot, or a new entry for an object.
+     */
     pthread_rwlock_rdlock(&c->lock); /* the writer is this thread: only readers run */
     json_object_foreach(map, key, obj)
     {
-        e = NULL;
-        if (c->compact && !json_object_get(obj, STUB_TEXT) && (e = find(c, key)) != NULL &&
-            same_version(e, obj))
-            e = entry_ref(e);
-        else
-            e = entry_new(c, key, obj, c->compact ? BODY_PACKED : BODY_OBJECT);
+        if (c->compact && json_object_get(obj, STUB_SNAPSHOT) != NULL) {
+            /* the entry it was made from; gone or changed, its body is lost: refuse */
+            if ((e = find(c, key)) != NULL && same_version(e, obj))
+                e = entry_ref(e);
+            else
+                e = NULL;
+        } else {
+            e = entry_for(c, key, obj);
+        }
         if (!e) {
-            st = AS_E_NOMEM;
+            st = AS_E_MISSING;
             break;
         }
         fresh[i++] = e;
     }
     pthread_rwlock_unlock(&c->lock);
     json_decref(map);
+    as_cache_unstage(c);
     if (st != AS_OK) {
         while (i > 0)
-            entry_unref(fresh[--i]);
+            entry_unref(c, fresh[--i]);
         free(fresh);
         return st;
     }
@@ -547,7 +689,7 @@ as_status as_cache_replace(struct as_cache *c, json_t *map)
     for (e = old_first; e;) {
         struct entry *next = e->next;
         e->prev = e->next = e->next_key = e->next_owner = e->next_label = NULL;
-        entry_unref(e);
+        entry_unref(c, e);
         e = next;
     }
     for (size_t j = 0; j < i; j++)
@@ -559,16 +701,16 @@ as_status as_cache_replace(struct as_cache *c, json_t *map)
 }
 
 /* Whole objects for the entries in es (each unreferenced), as a new array. */
-static json_t *objects_of(struct entry **es, size_t n)
+static json_t *objects_of(const struct as_cache *c, struct entry **es, size_t n)
 {
     json_t *arr = json_array(), *o;
 
     for (size_t i = 0; i < n; i++) {
-        if (arr && (o = entry_object(es[i])) != NULL && json_array_append_new(arr, o) != 0) {
+        if (arr && (o = entry_object(c, es[i])) != NULL && json_array_append_new(arr, o) != 0) {
             json_decref(arr);
             arr = NULL;
         }
-        entry_unref(es[i]);
+        entry_unref(c, es[i]);
     }
     return arr;
 }
@@ -584,8 +726,8 @@ json_t *as_cache_get(struct as_cache *c, const char *key)
     pthread_rwlock_unlock(&c->lock);
     if (!e)
         return NULL;
-    obj = entry_object(e);
-    entry_unref(e);
+    obj = entry_object(c, e);
+    entry_unref(c, e);
     return obj;
 }
 
@@ -625,7 +767,7 @@ static json_t *collect(struct as_cache *c, enum which w, const char *value)
             es[i] = es[n - 1 - i];
             es[n - 1 - i] = t;
         }
-    arr = objects_of(es, n);
+    arr = objects_of(c, es, n);
     free(es);
     return arr;
 }

@@ -40,13 +40,18 @@ as_status as_cache_new(const char *index_label, struct as_cache **out, struct as
 void as_cache_set_compact(struct as_cache *c, bool on);
 
 /*
- * What the cache would store for obj, made now and sharing nothing with obj
- * (new ref, NULL when out of memory): its stub in compact mode, else a deep
- * copy. The informer converts each list page with it, so the page's parse
- * tree is freed whole and a relist never holds every object parsed at once.
- * Storing the result (put, replace) keeps it as it is.
+ * Writer: what stands for obj in a list until as_cache_replace stores it,
+ * made now and sharing nothing with obj (new ref, NULL when out of memory).
+ * Plain mode: a deep copy. Compact mode: the entry is made now (obj packed)
+ * and staged in the cache, and the result is its stub (marked as staged);
+ * put or replace with that stub store the staged entry. The informer
+ * converts each list page with it, so the page's parse tree is freed whole
+ * and a relist never holds every object parsed, nor its text, at once.
  */
-json_t *as_cache_stored_copy(const struct as_cache *c, json_t *obj);
+json_t *as_cache_stored_copy(struct as_cache *c, json_t *obj);
+
+/* Writer: drops the staged entries that no put or replace took (a list failed). */
+void as_cache_unstage(struct as_cache *c);
 
 /* Frees the cache and drops its references. */
 void as_cache_free(struct as_cache *c);
@@ -60,15 +65,21 @@ as_status as_cache_put(struct as_cache *c, const char *key, json_t *obj, json_t 
 /* Writer: removes key. *old_out receives the removed object (new reference) or NULL. */
 as_status as_cache_remove(struct as_cache *c, const char *key, json_t **old_out);
 
-/* Writer: replaces the whole contents with map (stolen: key -> object) and rebuilds indexes. */
+/*
+ * Writer: replaces the whole contents with map (stolen: key -> object, a
+ * staged stub, or a stub from as_cache_snapshot) and rebuilds the indexes;
+ * staged entries it does not take are dropped. AS_E_MISSING (nothing
+ * changed) when a snapshot stub's entry has changed or gone since, or a
+ * staged stub's entry is not staged; AS_E_NOMEM.
+ */
 as_status as_cache_replace(struct as_cache *c, json_t *map);
 
 /*
  * The current contents as a new map key -> object (caller owns): in compact
  * mode each value is the object's stub without its text, else the object
  * itself (shared; never modify it). The relist diff compares a fresh list
- * with it; given back to as_cache_replace, a body-less stub of an unchanged
- * object keeps the stored entry.
+ * with it; given back to as_cache_replace, a stub (marked as from the
+ * snapshot) keeps the stored entry.
  */
 json_t *as_cache_snapshot(struct as_cache *c);
 

@@ -252,6 +252,13 @@ static as_status do_list(struct as_informer *inf)
     if (st == AS_OK)
         st = as_informer_diff(snap, items, &map, &ev, &err);
     json_decref(snap);
+    if (st == AS_OK) {
+        pthread_mutex_lock(&inf->deliver);
+        if ((st = as_cache_replace(inf->cache, map)) != AS_OK) {
+            pthread_mutex_unlock(&inf->deliver);
+            as_error_set(&err, st, "informer %s: the cache could not take the list", inf->name);
+        }
+    }
     if (st != AS_OK) {
         if (st != AS_E_SHUTDOWN)
             as_log_warn("informer: list failed; retrying", "informer", inf->name, "error",
@@ -259,11 +266,11 @@ static as_status do_list(struct as_informer *inf)
         pthread_mutex_lock(&inf->lock);
         inf->stats.list_failures++;
         pthread_mutex_unlock(&inf->lock);
+        as_cache_unstage(inf->cache);
+        as_informer_events_free(&ev);
         json_decref(items);
         return st;
     }
-    pthread_mutex_lock(&inf->deliver);
-    as_cache_replace(inf->cache, map);
     for (i = 0; i < ev.n; i++)
         deliver_one(inf, ev.v[i].type, ev.v[i].old, ev.v[i].obj);
     pthread_mutex_unlock(&inf->deliver);

@@ -32,6 +32,7 @@
 
 static char ns[64];
 static struct as_kube_client *kc;
+static bool g_compact; /* start_informer makes compact informers (set by a test: Check forks) */
 
 static bool env_is(const char *name, const char *value)
 {
@@ -196,6 +197,7 @@ static struct as_informer *start_informer(const char *set, struct mirror *m, lon
     o.backoff_initial_ms = 300; /* keep the test short; the default is 1 s */
     o.backoff_max_ms = 3000;
     o.watch_timeout_seconds = 60;
+    o.compact = g_compact;
     ck_assert_msg(as_informer_new(&o, &h, &inf, &err) == AS_OK, "%s", err.message);
     ck_assert_msg(as_informer_start(inf, &err) == AS_OK, "%s", err.message);
     return inf;
@@ -627,6 +629,74 @@ START_TEST(local_apiserver_restart_cache_equals_fresh_list)
 }
 END_TEST
 
+/* The value of data.k of the cached ConfigMap name, or "" (a copy: the object is freed). */
+static void cached_value(struct as_informer *inf, const char *name, char *out, size_t size)
+{
+    char key[256];
+    json_t *o;
+
+    snprintf(key, sizeof(key), "%s/%s", ns, name);
+    o = as_cache_get(as_informer_cache(inf), key);
+    snprintf(out, size, "%s", o ? json_string_value(as_json_path(o, "data.k")) : "");
+    json_decref(o);
+}
+
+START_TEST(local_compact_cache_lists_in_pages_and_relists_after_410)
+{
+    struct mirror m;
+    struct as_informer *inf;
+    struct as_informer_stats s;
+    struct as_error err = {0};
+    char name[64], value[64];
+    json_t *arr;
+
+    g_compact = true; /* what the operator runs: packed entries, staged list pages */
+    mirror_init(&m);
+    for (int i = 0; i < 30; i++) {
+        snprintf(name, sizeof(name), "cpt-%d", i);
+        ck_assert_int_eq(create_cm("cpt", name, "v", i % 3 == 0 ? "db" : "web"), AS_OK);
+    }
+    inf = start_informer("cpt", &m, 7); /* 5 pages */
+    ck_assert(as_informer_wait_synced(inf, 20000));
+    assert_exact(inf, &m, "cpt", 10);
+    cached_value(inf, "cpt-29", value, sizeof(value));
+    ck_assert_str_eq(value, "v"); /* whole bodies, unpacked */
+    arr = as_cache_by_label(as_informer_cache(inf), "db");
+    ck_assert_uint_eq(json_array_size(arr), 10);
+    json_decref(arr);
+    as_informer_stop(inf);
+    /* while it is away: 5 vanish, 5 change, 3 appear; then the server forgets the history */
+    for (int i = 0; i < 5; i++) {
+        snprintf(name, sizeof(name), "cpt-%d", i);
+        ck_assert_int_eq(delete_cm(name), AS_OK);
+    }
+    for (int i = 5; i < 10; i++) {
+        snprintf(name, sizeof(name), "cpt-%d", i);
+        ck_assert_int_eq(patch_cm(name, "changed"), AS_OK);
+    }
+    for (int i = 30; i < 33; i++) {
+        snprintf(name, sizeof(name), "cpt-%d", i);
+        ck_assert_int_eq(create_cm("cpt", name, "new", "db"), AS_OK);
+    }
+    local_call("POST", "compact", "{}");
+    ck_assert_msg(as_informer_start(inf, &err) == AS_OK, "%s", err.message);
+    assert_exact(inf, &m, "cpt", 20);
+    as_informer_get_stats(inf, &s);
+    ck_assert_uint_ge(s.expired, 1);
+    cached_value(inf, "cpt-7", value, sizeof(value));
+    ck_assert_str_eq(value, "changed");
+    cached_value(inf, "cpt-31", value, sizeof(value));
+    ck_assert_str_eq(value, "new");
+    cached_value(inf, "cpt-20", value, sizeof(value)); /* unchanged: its entry was kept */
+    ck_assert_str_eq(value, "v");
+    arr = as_cache_by_label(as_informer_cache(inf), "db"); /* 0,3 gone; 30-32 new */
+    ck_assert_uint_eq(json_array_size(arr), 11);
+    json_decref(arr);
+    as_informer_free(inf);
+    mirror_free(&m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("itest_informer");
@@ -652,6 +722,7 @@ int main(void)
         tcase_add_test(local, local_410_while_stopped_relists_and_delivers_deletes);
         tcase_add_test(local, local_410_while_watching_relists);
         tcase_add_test(local, local_500_and_429_storms_stay_exact);
+        tcase_add_test(local, local_compact_cache_lists_in_pages_and_relists_after_410);
         if (getenv("APPSTACK_APISERVER_DIR"))
             tcase_add_test(local, local_apiserver_restart_cache_equals_fresh_list);
         else

@@ -327,9 +327,10 @@ START_TEST(compact_cache_hands_out_whole_objects_and_stubs_to_the_writer)
     arr = json_pack("[O, O]", b, a2);
     snap = as_cache_snapshot(c);
     ck_assert_ptr_nonnull(snap);
-    /* body-less stubs: identity, no text */
+    /* body-less stubs: apiVersion, kind, metadata and the snapshot mark; no body */
     ck_assert_str_eq(json_string_value(as_json_path(snap, "n/b.metadata.uid")), "b");
-    ck_assert_uint_eq(json_object_size(json_object_get(snap, "n/b")), 3);
+    ck_assert_uint_eq(json_object_size(json_object_get(snap, "n/b")), 4);
+    ck_assert(json_is_true(as_json_path(snap, "n/b._snapshot")));
     ck_assert_int_eq(as_informer_diff(snap, arr, &map, &ev, &err), AS_OK);
     json_decref(snap);
     ck_assert_uint_eq(ev.n, 0);
@@ -473,6 +474,99 @@ START_TEST(compact_cache_of_many_objects_keeps_order_and_indexes_through_growth)
 }
 END_TEST
 
+START_TEST(compact_stubs_keep_identity_owner_and_kind_exactly)
+{
+    struct as_cache *c = NULL;
+    struct as_error err = {0};
+    json_t *o, *old = NULL, *snap, *ref;
+    char key[32], kind[32];
+
+    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
+    as_cache_set_compact(c, true);
+    o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:b,s:b}]},s:{s:s}}",
+                  "apiVersion", "apps/v1", "kind", "Deployment", "metadata", "name", "web",
+                  "namespace", "shop", "uid", "u-web", "resourceVersion", "7", "ownerReferences",
+                  "apiVersion", "appstack.io/v1alpha1", "kind", "AppStack", "name", "shop", "uid",
+                  "u-shop", "controller", 1, "blockOwnerDeletion", 1, "spec", "replicas", "x");
+    ck_assert_int_eq(as_cache_put(c, "shop/web", o, NULL), AS_OK);
+    ck_assert_int_eq(as_cache_put(c, "shop/web", o, &old), AS_OK);
+    ref = as_json_path(o, "metadata.ownerReferences");
+    ck_assert(json_equal(as_json_path(old, "metadata.ownerReferences"), ref));
+    ck_assert_str_eq(json_string_value(as_json_path(old, "metadata.namespace")), "shop");
+    ck_assert_str_eq(json_string_value(as_json_path(old, "metadata.name")), "web");
+    ck_assert_str_eq(json_string_value(as_json_path(old, "metadata.resourceVersion")), "7");
+    ck_assert_str_eq(json_string_value(json_object_get(old, "apiVersion")), "apps/v1");
+    ck_assert_str_eq(json_string_value(json_object_get(old, "kind")), "Deployment");
+    ck_assert_ptr_null(json_object_get(old, "spec"));
+    json_decref(old);
+    json_decref(o);
+    /* more kinds than the cache interns: the rest are kept in their entries */
+    for (int i = 0; i < 12; i++) {
+        snprintf(key, sizeof(key), "c%d", i);
+        snprintf(kind, sizeof(kind), "Kind%d", i);
+        o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "apiVersion", "x.io/v1", "kind", kind,
+                      "metadata", "name", key, "uid", key, "resourceVersion", "1");
+        ck_assert_int_eq(as_cache_put(c, key, o, NULL), AS_OK);
+        json_decref(o);
+    }
+    snap = as_cache_snapshot(c);
+    for (int i = 0; i < 12; i++) {
+        snprintf(key, sizeof(key), "c%d", i);
+        snprintf(kind, sizeof(kind), "Kind%d", i);
+        o = json_object_get(snap, key);
+        ck_assert_str_eq(json_string_value(json_object_get(o, "kind")), kind);
+        ck_assert_str_eq(json_string_value(as_json_path(o, "metadata.name")), key);
+        ck_assert_ptr_null(as_json_path(o, "metadata.namespace")); /* cluster-scoped */
+        ck_assert_ptr_null(as_json_path(o, "metadata.ownerReferences"));
+    }
+    json_decref(snap);
+    as_cache_free(c);
+}
+END_TEST
+
+START_TEST(compact_replace_refuses_stubs_whose_bodies_are_gone)
+{
+    struct as_cache *c = NULL;
+    struct as_error err = {0};
+    json_t *a = owned("a", "owner-1", "web"), *b = owned("b", "owner-1", "db");
+    json_t *a2 = owned("a", "owner-1", "web"), *snap, *stub, *got;
+
+    json_object_set_new(json_object_get(a2, "metadata"), "resourceVersion", json_string("2"));
+    json_object_set_new(a2, "data", json_pack("{s:s}", "v", "second"));
+    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
+    as_cache_set_compact(c, true);
+    ck_assert_int_eq(as_cache_put(c, "n/a", a, NULL), AS_OK);
+    /* a snapshot stub of a version that has changed since: refused, nothing changes */
+    snap = as_cache_snapshot(c);
+    ck_assert_int_eq(as_cache_put(c, "n/a", a2, NULL), AS_OK);
+    ck_assert_int_eq(as_cache_replace(c, snap), AS_E_MISSING);
+    got = as_cache_get(c, "n/a");
+    ck_assert(json_equal(got, a2));
+    json_decref(got);
+    /* a staged stub after its list failed (unstage): refused too */
+    stub = as_cache_stored_copy(c, b);
+    ck_assert(json_is_true(json_object_get(stub, "_staged")));
+    as_cache_unstage(c);
+    ck_assert_int_eq(as_cache_replace(c, json_pack("{s:O}", "n/b", stub)), AS_E_MISSING);
+    ck_assert_uint_eq(as_cache_len(c), 1);
+    /* staged again, it is taken whole */
+    json_decref(stub);
+    stub = as_cache_stored_copy(c, b);
+    ck_assert_int_eq(as_cache_replace(c, json_pack("{s:O}", "n/b", stub)), AS_OK);
+    got = as_cache_get(c, "n/b");
+    ck_assert(json_equal(got, b));
+    json_decref(got);
+    ck_assert_uint_eq(as_cache_len(c), 1);
+    json_decref(stub);
+    /* leftovers of a stage are freed with the cache (ASan checks) */
+    json_decref(as_cache_stored_copy(c, a));
+    as_cache_free(c);
+    json_decref(a);
+    json_decref(a2);
+    json_decref(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("informer_diff");
@@ -491,6 +585,8 @@ int main(void)
     tcase_add_test(tc, compact_cache_hands_out_whole_objects_and_stubs_to_the_writer);
     tcase_add_test(tc, stored_copy_shares_nothing_with_the_listed_object);
     tcase_add_test(tc, compact_cache_of_many_objects_keeps_order_and_indexes_through_growth);
+    tcase_add_test(tc, compact_stubs_keep_identity_owner_and_kind_exactly);
+    tcase_add_test(tc, compact_replace_refuses_stubs_whose_bodies_are_gone);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
