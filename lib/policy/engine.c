@@ -169,6 +169,9 @@ nomem:
 }
 
 static void report_v(struct as_policy_eval *ev, const char *rule_id, const char *path,
+                     const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void report_v(struct as_policy_eval *ev, const char *rule_id, const char *path,
                      const char *fmt, va_list ap)
 {
     const struct as_policy_rule *r = find_rule(ev->cfg, rule_id);
