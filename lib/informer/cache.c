@@ -31,6 +31,7 @@
 
 #include "informer/cache.h"
 #include "informer/diff.h"
+#include "informer/slab.h"
 #include "informer/textpack.h"
 
 /* stub members saying where their body is: a staged entry (as_cache_stored_copy), or the
@@ -71,6 +72,7 @@ struct entry {
     uint32_t h_key, h_owner, h_label;
     uint32_t packed_len, text_len;
     uint8_t block;          /* enum block */
+    uint32_t size;          /* of the allocation (slab.h) */
     const char *s[F_COUNT]; /* NULL when absent */
     union {
         json_t *obj;                 /* plain mode: the object */
@@ -141,12 +143,31 @@ static const char *label_value(const struct as_cache *c, const json_t *obj)
 
 /* ---- entries ---------------------------------------------------------- */
 
+static struct as_slab *the_slab;
+static pthread_once_t slab_once = PTHREAD_ONCE_INIT;
+
+static void slab_init(void)
+{
+    the_slab = as_slab_new();
+}
+
+/*
+ * Where entries live: one slab for every cache of the process, apart from
+ * the malloc heap (slab.h says why). NULL when it could not be made: the
+ * slab functions then use malloc and free.
+ */
+static struct as_slab *entry_slab(void)
+{
+    pthread_once(&slab_once, slab_init);
+    return the_slab;
+}
+
 static void entry_unref(const struct as_cache *c, struct entry *e)
 {
     if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
         if (!c->compact)
             json_decref(e->body.obj);
-        free(e);
+        as_slab_release(entry_slab(), e, e->size);
     }
 }
 
@@ -219,10 +240,12 @@ static struct entry *entry_new(const struct as_cache *c, const char *key, json_t
     }
     for (int i = 0; i < F_COUNT; i++)
         total += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
-    if (!(e = calloc(1, sizeof(*e) + total))) {
+    if (sizeof(*e) + total > UINT32_MAX || !(e = as_slab_alloc(entry_slab(), sizeof(*e) + total))) {
         free(packed);
         return NULL;
     }
+    memset(e, 0, sizeof(*e));
+    e->size = (uint32_t)(sizeof(*e) + total);
     p = e->data;
     for (int i = 0; i < F_COUNT; i++) {
         e->s[i] = shared[i];
