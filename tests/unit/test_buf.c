@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "base/buf.h"
 
 START_TEST(append_keeps_contents_nul_terminated)
@@ -157,8 +158,6 @@ int main(void)
 {
     Suite *s = suite_create("buf");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, append_keeps_contents_nul_terminated);
     tcase_add_test(tc, limit_is_exact_and_failure_leaves_buffer_unchanged);
@@ -170,9 +169,5 @@ int main(void)
     tcase_add_test(tc, memwipe_zeroes_and_wipe_free_releases);
     tcase_add_test(tc, zero_max_buffer_accepts_nothing_but_empty);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

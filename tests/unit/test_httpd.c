@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "httpd/httpd.h"
 
 #define BIG_BODY (2u << 20)
@@ -712,8 +713,6 @@ int main(void)
 {
     Suite *s = suite_create("httpd");
     TCase *parser = tcase_create("parser"), *server = tcase_create("server");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(parser, parser_accepts_well_formed_heads);
     tcase_add_test(parser, parser_reads_connection_and_body_fields);
@@ -736,9 +735,5 @@ int main(void)
     tcase_add_test(server, bind_errors_name_the_address);
     suite_add_tcase(s, parser);
     suite_add_tcase(s, server);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

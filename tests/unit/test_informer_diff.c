@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "base/json.h"
 #include "informer/backoff.h"
 #include "informer/cache.h"
@@ -571,8 +572,6 @@ int main(void)
 {
     Suite *s = suite_create("informer_diff");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, keys_are_namespace_slash_name_or_name);
     tcase_add_test(tc, first_list_into_empty_cache_adds_everything_in_order);
@@ -588,9 +587,5 @@ int main(void)
     tcase_add_test(tc, compact_stubs_keep_identity_owner_and_kind_exactly);
     tcase_add_test(tc, compact_replace_refuses_stubs_whose_bodies_are_gone);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "base/json.h"
 
 static json_t *doc;
@@ -295,8 +296,6 @@ int main(void)
 {
     Suite *s = suite_create("json");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, path_lookup_walks_keys_and_indexes);
@@ -315,9 +314,5 @@ int main(void)
     tcase_add_test(tc, parse_enforces_the_size_limit);
     tcase_add_test(tc, parse_accepts_any_value_and_bounded_input);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

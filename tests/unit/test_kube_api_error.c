@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "kube/api_error.h"
 
 /* Builds a Status body the way kube-apiserver shapes it. */
@@ -179,8 +180,6 @@ int main(void)
 {
     Suite *s = suite_create("kube_api_error");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_loop_test(tc, each_reason_maps_to_its_code, 0,
                         (int)(sizeof(cases) / sizeof(cases[0])));
@@ -191,9 +190,5 @@ int main(void)
     tcase_add_test(tc, watch_error_event_object);
     tcase_add_test(tc, retry_after_seconds_detail);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

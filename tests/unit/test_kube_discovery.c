@@ -6,6 +6,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "kube/discovery.h"
 
 static const char core_doc[] = "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"]}";
@@ -140,17 +141,11 @@ int main(void)
 {
     Suite *s = suite_create("kube_discovery");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, group_versions);
     tcase_add_test(tc, resources_and_absent_groups);
     tcase_add_test(tc, find_kind_fills_resource);
     tcase_add_test(tc, bad_documents);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "check_run.h"
 #include "kube/kubeconfig.h"
 #include "kube_test_util.h"
 
@@ -171,8 +172,6 @@ int main(void)
 {
     Suite *s = suite_create("kube_incluster");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, reads_service_account_files);
@@ -182,9 +181,5 @@ int main(void)
     tcase_add_test(tc, token_is_reread_when_the_file_changes);
     tcase_add_test(tc, load_falls_back_to_in_cluster);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

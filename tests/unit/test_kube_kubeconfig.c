@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "kube/kubeconfig.h"
 #include "kube_test_util.h"
 
@@ -482,8 +483,6 @@ int main(void)
 {
     Suite *s = suite_create("kube_kubeconfig");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, basic_file_resolves_current_context);
@@ -503,9 +502,5 @@ int main(void)
     tcase_add_test(tc, empty_file_is_an_empty_config);
     tcase_add_test(tc, from_data_parses_in_memory);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "kube/object.h"
 
 START_TEST(accessors)
@@ -83,16 +84,10 @@ int main(void)
 {
     Suite *s = suite_create("kube_object");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, accessors);
     tcase_add_test(tc, keys);
     tcase_add_test(tc, secret_data);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "kube/path.h"
 #include "kube/resource.h"
 
@@ -119,17 +120,11 @@ int main(void)
 {
     Suite *s = suite_create("kube_path");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, paths_by_scope);
     tcase_add_test(tc, bad_segments_are_rejected);
     tcase_add_test(tc, query_escaping);
     tcase_add_test(tc, resource_table_lookups);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

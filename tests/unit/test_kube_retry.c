@@ -5,6 +5,7 @@
 #include <check.h>
 #include <time.h>
 
+#include "check_run.h"
 #include "kube/retry.h"
 
 START_TEST(retry_after_delta_seconds)
@@ -99,17 +100,11 @@ int main(void)
 {
     Suite *s = suite_create("kube_retry");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, retry_after_delta_seconds);
     tcase_add_test(tc, retry_after_http_date);
     tcase_add_test(tc, backoff_doubles_caps_and_jitters);
     tcase_add_test(tc, rate_limiter_burst_then_qps);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

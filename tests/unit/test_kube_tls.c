@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "kube/client.h"
 #include "kube_test_util.h"
 
@@ -318,8 +319,6 @@ int main(void)
 {
     Suite *s = suite_create("kube_tls");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     signal(SIGPIPE, SIG_IGN); /* the test server writes to clients that gave up */
     tcase_add_unchecked_fixture(tc, make_certs, remove_certs);
@@ -331,9 +330,5 @@ int main(void)
     tcase_add_test(tc, insecure_skip_verify_and_no_client_cert);
     tcase_add_test(tc, ca_and_client_data_fields);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "kube/client.h"
 #include "kube/ops.h"
 
@@ -830,8 +831,6 @@ int main(void)
 {
     Suite *s = suite_create("kube_transport");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 30);
@@ -855,9 +854,5 @@ int main(void)
     tcase_add_test(tc, threads_share_one_client);
     tcase_add_test(tc, shutdown_fails_new_requests);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "kube/watch_framer.h"
 
 #define MAX_LINES 16
@@ -242,8 +243,6 @@ int main(void)
 {
     Suite *s = suite_create("kube_watch_framer");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, one_chunk);
     tcase_add_test(tc, split_at_every_boundary);
@@ -255,9 +254,5 @@ int main(void)
     tcase_add_test(tc, decode_not_json_names_column);
     tcase_add_test(tc, decode_events);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

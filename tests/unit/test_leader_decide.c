@@ -7,6 +7,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "../../operator/leader_record.h"
 
 static struct as_lease_record rec(const char *holder, long dur, const char *renew, long tr)
@@ -153,8 +154,6 @@ int main(void)
 {
     Suite *s = suite_create("leader_decide");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, no_lease_means_create_with_zero_transitions);
     tcase_add_test(tc, held_lease_waits_until_unchanged_for_its_duration_by_local_clock);
@@ -165,9 +164,5 @@ int main(void)
     tcase_add_test(tc, lease_codec_round_trips_and_names_bad_fields);
     tcase_add_test(tc, identity_is_host_pid_random);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

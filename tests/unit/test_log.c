@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "base/log.h"
 
 #define MAX_LINES 16
@@ -221,8 +222,6 @@ int main(void)
 {
     Suite *s = suite_create("log");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, text_format_has_timestamp_level_message_and_fields);
@@ -235,9 +234,5 @@ int main(void)
     tcase_add_test(tc, parse_level_and_format);
     tcase_add_test(tc, concurrent_records_never_interleave_on_stderr);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "base/metrics.h"
 
 START_TEST(counter_gauge_render_in_text_format)
@@ -164,8 +165,6 @@ int main(void)
 {
     Suite *s = suite_create("metrics");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, counter_gauge_render_in_text_format);
     tcase_add_test(tc, histogram_buckets_are_cumulative);
@@ -174,9 +173,5 @@ int main(void)
     tcase_add_test(tc, series_are_bounded);
     tcase_add_test(tc, updates_from_threads_are_not_lost);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_run.h"
 #include "../../operator/diff.h"
 #include "op_test_util.h"
 #include "render/render.h"
@@ -565,8 +566,6 @@ int main(void)
 {
     Suite *s = suite_create("operator_diff");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, server_defaulted_live_object_needs_no_apply);
@@ -588,9 +587,5 @@ int main(void)
     tcase_add_test(tc, every_rendered_object_matches_itself_and_its_defaulted_copy);
     tcase_add_test(tc, stamp_detects_fields_removed_from_the_spec);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

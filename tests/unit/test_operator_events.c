@@ -6,6 +6,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "../../operator/events.h"
 #include "op_test_util.h"
 
@@ -235,8 +236,6 @@ int main(void)
 {
     Suite *s = suite_create("operator_events");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, event_has_the_core_v1_shape);
@@ -246,9 +245,5 @@ int main(void)
     tcase_add_test(tc, bad_input_names_the_field);
     tcase_add_test(tc, usual_events_about_children);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "../../operator/kinds.h"
 #include "../../operator/options.h"
 #include "render/render.h"
@@ -136,17 +137,11 @@ int main(void)
 {
     Suite *s = suite_create("operator_kinds");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, every_kind_maps_to_a_resource);
     tcase_add_test(tc, rendered_kinds_of_a_full_stack_are_all_watched);
     tcase_add_test(tc, crds_name_their_api);
     tcase_add_test(tc, durations_and_lease_flags);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "../../operator/options.h"
 
 #define ARGV(...) ((char *[]){"appstack-operator", __VA_ARGS__, NULL})
@@ -167,8 +168,6 @@ int main(void)
 {
     Suite *s = suite_create("operator_options");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, defaults_without_flags);
     tcase_add_test(tc, every_flag_in_both_forms);
@@ -177,9 +176,5 @@ int main(void)
     tcase_add_test(tc, errors_name_the_flag);
     tcase_add_test(tc, bind_address_forms);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "../../operator/policycheck.h"
 
 static json_t *stack(const char *profile)
@@ -87,16 +88,10 @@ int main(void)
 {
     Suite *s = suite_create("operator_policycheck");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, hardened_objects_are_compliant);
     tcase_add_test(tc, privileged_container_is_reported_with_rule_and_object);
     tcase_add_test(tc, baseline_profile_tolerates_what_restricted_forbids);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "../../operator/prune.h"
 #include "op_test_util.h"
 
@@ -189,8 +190,6 @@ int main(void)
 {
     Suite *s = suite_create("operator_prune");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, retain_keeps_data_and_prunes_the_rest_in_order);
     tcase_add_test(tc, delete_policy_prunes_data_too);
@@ -198,9 +197,5 @@ int main(void)
     tcase_add_test(tc, bad_input_is_an_error_naming_the_field);
     tcase_add_test(tc, ownership_and_data_predicates);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "../../operator/secrets.h"
 #include "op_test_util.h"
 #include "render/render.h"
@@ -258,8 +259,6 @@ int main(void)
 {
     Suite *s = suite_create("operator_secrets");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, existing_values_are_kept_verbatim);
     tcase_add_test(tc, missing_keys_get_the_length_and_alphabet_asked_for);
@@ -269,9 +268,5 @@ int main(void)
     tcase_add_test(tc, plain_string_data_wins_and_absent_is_empty);
     tcase_add_test(tc, values_round_trip_through_the_renderer);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

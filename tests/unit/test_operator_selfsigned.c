@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "check_run.h"
 #include "../../operator/selfsigned.h"
 #include "kube/b64.h"
 #include "op_test_util.h"
@@ -411,8 +412,6 @@ int main(void)
 {
     Suite *s = suite_create("operator_selfsigned");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, name_and_hosts_are_those_the_ingress_references);
@@ -424,9 +423,5 @@ int main(void)
     tcase_add_test(tc, due_at_two_thirds_not_before);
     tcase_add_test(tc, missing_metadata_or_host_is_an_error_naming_it);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

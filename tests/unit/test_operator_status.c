@@ -7,6 +7,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "../../operator/optime.h"
 #include "../../operator/status.h"
 #include "op_test_util.h"
@@ -688,8 +689,6 @@ int main(void)
 {
     Suite *s = suite_create("operator_status");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, time_format_and_parse);
@@ -712,9 +711,5 @@ int main(void)
     tcase_add_test(tc, status_conforms_to_the_crd_schema);
     tcase_add_test(tc, huge_error_lists_are_cut_not_dropped);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

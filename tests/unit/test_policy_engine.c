@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "base/json.h"
 #include "base/yaml.h"
 #include "policy/policy.h"
@@ -791,8 +792,6 @@ int main(void)
 {
     Suite *s = suite_create("policy_engine");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, rule_table_is_complete_and_unique);
@@ -823,9 +822,5 @@ int main(void)
     tcase_add_test(tc, selectors);
     tcase_add_test(tc, delete_checks_only_guarded);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

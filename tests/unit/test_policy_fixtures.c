@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check_run.h"
 #include "base/json.h"
 #include "base/yaml.h"
 #include "policy/policy.h"
@@ -361,8 +362,6 @@ int main(void)
 {
     Suite *s = suite_create("policy_fixtures");
     TCase *tc = tcase_create("fixtures");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, good_fixtures_pass);
     tcase_add_test(tc, bad_fixtures_report_exactly_the_expected_violations);
@@ -371,9 +370,5 @@ int main(void)
     tcase_add_test(tc, pss_restricted_conformance);
     tcase_add_test(tc, every_rule_has_a_failing_fixture);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

@@ -1,5 +1,6 @@
 /* test_render_ingress.c - unit tests for ingress.c, headers.c, httproute.c, certificate.c and
  * networkpolicy.c. */
+#include "check_run.h"
 #include "render_test_util.h"
 
 static const char *const INGRESS =
@@ -154,8 +155,6 @@ int main(void)
 {
     Suite *s = suite_create("render_ingress");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, routes_with_distinct_settings_get_their_own_ingress);
     tcase_add_test(tc, security_headers_configmap_has_the_defaults);
@@ -164,9 +163,5 @@ int main(void)
     tcase_add_test(tc, network_policies_allow_only_declared_flows);
     tcase_add_test(tc, network_policies_can_be_turned_off);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

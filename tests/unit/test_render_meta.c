@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "render/render_int.h"
 
 static struct as_render_facts no_facts;
@@ -166,8 +167,6 @@ int main(void)
 {
     Suite *s = suite_create("render_meta");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, short_names_are_stack_dash_suffix);
     tcase_add_test(tc, long_names_get_a_stable_hash_suffix);
@@ -179,9 +178,5 @@ int main(void)
     tcase_add_test(tc, hash_and_base64_match_known_values);
     tcase_add_test(tc, sorted_keys_are_in_byte_order);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -1,5 +1,6 @@
 /* test_render_monitoring.c - unit tests for servicemonitor.c, prometheusrule.c and configmap.c
  * (the Grafana dashboard). */
+#include "check_run.h"
 #include "render_test_util.h"
 
 static const char *const STACK = RT_HEADER
@@ -104,17 +105,11 @@ int main(void)
 {
     Suite *s = suite_create("render_monitoring");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, service_monitors_select_services_and_carry_labels);
     tcase_add_test(tc, alerts_follow_the_thresholds);
     tcase_add_test(tc, dashboard_is_labelled_for_grafana);
     tcase_add_test(tc, monitoring_off_renders_none_of_it);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -1,6 +1,7 @@
 /* test_render_pod.c - unit tests for lib/render/pod.c through as_render: the hardened pod
  * template (restricted and baseline), default resources, /tmp, and the config-hash
  * annotation that changes exactly when a used secret changes. */
+#include "check_run.h"
 #include "render_test_util.h"
 
 static const char *const WEB =
@@ -155,8 +156,6 @@ int main(void)
 {
     Suite *s = suite_create("render_pod");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, restricted_pod_is_hardened_exactly);
     tcase_add_test(tc, baseline_relaxes_only_what_the_spec_says);
@@ -164,9 +163,5 @@ int main(void)
     tcase_add_test(tc, config_hash_follows_the_secrets_the_pod_uses);
     tcase_add_test(tc, writable_paths_become_empty_dirs);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

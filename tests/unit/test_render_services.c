@@ -1,6 +1,7 @@
 /* test_render_services.c - unit tests for postgres.c, redis.c, backup.c, secret.c and env.c:
  * the data services, their Secrets (values only from facts), backups, and the connection
  * variables injected into components. */
+#include "check_run.h"
 #include "render_test_util.h"
 
 static const char *const STACK =
@@ -213,8 +214,6 @@ int main(void)
 {
     Suite *s = suite_create("render_services");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, connections_inject_addresses_and_secret_refs);
     tcase_add_test(tc, postgres_runs_read_only_with_its_volumes);
@@ -225,9 +224,5 @@ int main(void)
     tcase_add_test(tc, missing_secret_facts_are_named_not_invented);
     tcase_add_test(tc, needed_secrets_list_lengths_and_encodings);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -1,6 +1,7 @@
 /* test_render_validate.c - unit tests for validate.c and schema.c through as_render: every
  * error at once, exact field paths, wrong types anywhere, the rules CEL cannot express, and
  * no output on failure. */
+#include "check_run.h"
 #include "render_test_util.h"
 
 /* True when errs has a line starting with prefix and containing fragment. */
@@ -211,8 +212,6 @@ int main(void)
 {
     Suite *s = suite_create("render_validate");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, document_shape_errors);
     tcase_add_test(tc, every_error_is_reported_at_its_path);
@@ -223,9 +222,5 @@ int main(void)
     tcase_add_test(tc, input_is_never_modified);
     tcase_add_test(tc, validate_and_defaults_entry_points);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -1,5 +1,6 @@
 /* test_render_workloads.c - unit tests for deployment.c, statefulset.c, cronjob.c, service.c,
  * hpa.c, pdb.c, job.c, serviceaccount.c and the object order of render.c. */
+#include "check_run.h"
 #include "render_test_util.h"
 
 START_TEST(autoscaled_deployment_has_no_replicas_and_an_hpa)
@@ -256,8 +257,6 @@ int main(void)
 {
     Suite *s = suite_create("render_workloads");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, autoscaled_deployment_has_no_replicas_and_an_hpa);
     tcase_add_test(tc, pdb_only_from_two_replicas);
@@ -269,9 +268,5 @@ int main(void)
     tcase_add_test(tc, objects_come_in_kind_rank_then_name_order);
     tcase_add_test(tc, any_change_of_a_job_template_renames_the_job);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "base/status.h"
 
 START_TEST(names_and_messages_come_from_the_table)
@@ -76,8 +77,6 @@ int main(void)
 {
     Suite *s = suite_create("status");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, names_and_messages_come_from_the_table);
     tcase_add_test(tc, out_of_range_codes_are_unknown);
@@ -86,9 +85,5 @@ int main(void)
     tcase_add_test(tc, error_prefix_adds_context);
     tcase_add_test(tc, error_message_is_truncated_not_overflowed);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

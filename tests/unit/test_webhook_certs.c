@@ -7,6 +7,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "check_run.h"
 #include "../../webhook/certsrc.h"
 #include "../../webhook/routes.h"
 #include "../../webhook/tlsstore.h"
@@ -312,8 +313,6 @@ int main(void)
 {
     Suite *s = suite_create("webhook_certs");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, ca_is_self_signed_ca_with_requested_validity);
@@ -327,9 +326,5 @@ int main(void)
     tcase_add_test(tc, lifecycle_issues_rotates_and_keeps_the_old_ca_for_an_overlap);
     tcase_add_test(tc, ready_only_while_the_certificate_is_valid);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "../../webhook/review.h"
 
 #define ENVELOPE "\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\""
@@ -237,8 +238,6 @@ int main(void)
 {
     Suite *s = suite_create("webhook_review");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, decodes_a_full_update_request);
     tcase_add_test(tc, create_takes_the_name_from_the_object);
@@ -250,9 +249,5 @@ int main(void)
     tcase_add_test(tc, encodes_a_patch_as_base64_json_patch);
     tcase_add_test(tc, empty_patch_is_omitted);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return as_check_run(s);
 }

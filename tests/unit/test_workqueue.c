@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "informer/workqueue.h"
 
 static long long mono_ms(void)
@@ -355,8 +356,6 @@ int main(void)
 {
     Suite *s = suite_create("workqueue");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, duplicate_adds_are_queued_once_in_fifo_order);
@@ -368,9 +367,5 @@ int main(void)
     tcase_add_test(tc, shut_down_with_drain_waits_for_in_flight_keys);
     tcase_add_test(tc, concurrent_producers_and_workers_keep_the_rules);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "base/json.h"
 #include "base/yaml.h"
 
@@ -586,8 +587,6 @@ int main(void)
 {
     Suite *s = suite_create("yaml");
     TCase *in = tcase_create("input"), *lim = tcase_create("limits"), *out = tcase_create("output");
-    SRunner *sr;
-    int failed;
 
     tcase_add_loop_test(in, plain_scalars_are_typed_like_kubectl, 0,
                         (int)(sizeof(typings) / sizeof(typings[0])));
@@ -617,9 +616,5 @@ int main(void)
     suite_add_tcase(s, in);
     suite_add_tcase(s, lim);
     suite_add_tcase(s, out);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return as_check_run(s);
 }
