@@ -28,7 +28,7 @@ struct as_informer {
     char *ns, *label_selector, *field_selector;
     char name[16];
     long page_size, watch_timeout_seconds;
-    bool keep_managed_fields;
+    bool keep_managed_fields, keep_last_applied;
     struct as_informer_handlers h;
     struct as_cache *cache;
     struct as_backoff backoff;
@@ -91,6 +91,7 @@ as_status as_informer_new(const struct as_informer_options *opts,
     inf->page_size = opts->page_size > 0 ? opts->page_size : 500;
     inf->watch_timeout_seconds = opts->watch_timeout_seconds;
     inf->keep_managed_fields = opts->keep_managed_fields;
+    inf->keep_last_applied = opts->keep_last_applied;
     if (handlers)
         inf->h = *handlers;
     as_backoff_init(&inf->backoff, opts->backoff_initial_ms > 0 ? opts->backoff_initial_ms : 1000,
@@ -130,8 +131,13 @@ static bool sleep_unless_stopped(struct as_informer *inf, long ms)
 /* Drops metadata.managedFields (unless configured otherwise) from an object nobody shares yet. */
 static void trim(struct as_informer *inf, json_t *obj)
 {
+    json_t *meta = json_object_get(obj, "metadata"), *ann;
+
     if (!inf->keep_managed_fields)
-        json_object_del(json_object_get(obj, "metadata"), "managedFields");
+        json_object_del(meta, "managedFields");
+    if (!inf->keep_last_applied && (ann = json_object_get(meta, "annotations")) != NULL &&
+        json_object_del(ann, AS_INFORMER_LAST_APPLIED) == 0 && json_object_size(ann) == 0)
+        json_object_del(meta, "annotations");
 }
 
 /* Calls the handler for one event. */

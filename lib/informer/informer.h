@@ -62,10 +62,15 @@ struct as_informer_options {
     long backoff_max_ms;        /* 0 = 30000 */
     long watch_timeout_seconds; /* server-side timeout per watch; 0 = random 300..600 */
     bool keep_managed_fields;   /* by default metadata.managedFields is dropped */
+    bool keep_last_applied;     /* by default the annotation AS_INFORMER_LAST_APPLIED (a copy
+                                   of the object as `kubectl apply` last sent it) is dropped */
     bool compact;               /* compact cache (cache.h): readers parse; handlers get
                                    stubs (metadata, controller ref, label) for old
                                    objects and for the objects of a (re)list */
 };
+
+/* kubectl's client-side apply record: the whole object again, which informers rarely need. */
+#define AS_INFORMER_LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
 struct as_informer_stats {
     unsigned long lists; /* full lists completed */

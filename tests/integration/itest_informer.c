@@ -33,6 +33,7 @@
 static char ns[64];
 static struct as_kube_client *kc;
 static bool g_compact; /* start_informer makes compact informers (set by a test: Check forks) */
+static bool g_keep_last_applied; /* and keeps kubectl's last-applied annotation */
 
 static bool env_is(const char *name, const char *value)
 {
@@ -198,6 +199,7 @@ static struct as_informer *start_informer(const char *set, struct mirror *m, lon
     o.backoff_max_ms = 3000;
     o.watch_timeout_seconds = 60;
     o.compact = g_compact;
+    o.keep_last_applied = g_keep_last_applied;
     ck_assert_msg(as_informer_new(&o, &h, &inf, &err) == AS_OK, "%s", err.message);
     ck_assert_msg(as_informer_start(inf, &err) == AS_OK, "%s", err.message);
     return inf;
@@ -697,6 +699,76 @@ START_TEST(local_compact_cache_lists_in_pages_and_relists_after_410)
 }
 END_TEST
 
+/* Creates ConfigMap name in set with the annotations ann (a JSON object text). */
+static void create_annotated_cm(const char *set, const char *name, const char *ann)
+{
+    struct as_error err = {0};
+    json_t *cm =
+        json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s},s:o},s:{s:s}}", "apiVersion", "v1", "kind",
+                  "ConfigMap", "metadata", "name", name, "namespace", ns, "labels", "itest-set",
+                  set, "annotations", json_loads(ann, 0, NULL), "data", "k", "v");
+
+    ck_assert_msg(as_kube_create(kc, CM, ns, cm, NULL, NULL, &err) == AS_OK, "%s", err.message);
+    json_decref(cm);
+}
+
+/* The cached ConfigMap name (new ref; the test fails when it is not cached). */
+static json_t *cached_cm(struct as_informer *inf, const char *name)
+{
+    char key[256];
+    json_t *o;
+
+    snprintf(key, sizeof(key), "%s/%s", ns, name);
+    o = as_cache_get(as_informer_cache(inf), key);
+    ck_assert_msg(o != NULL, "%s is not cached", key);
+    return o;
+}
+
+START_TEST(cached_objects_drop_managed_fields_and_the_last_applied_annotation)
+{
+    struct mirror m, m2;
+    struct as_informer *inf;
+    json_t *a, *b, *want;
+
+    mirror_init(&m);
+    create_annotated_cm("trim", "trim-a",
+                        "{\"" AS_INFORMER_LAST_APPLIED
+                        "\": \"{\\\"big\\\": 1}\", \"other\": \"x\"}");
+    create_annotated_cm("trim", "trim-b", "{\"" AS_INFORMER_LAST_APPLIED "\": \"{}\"}");
+    inf = start_informer("trim", &m, 0);
+    ck_assert(as_informer_wait_synced(inf, 20000));
+    a = cached_cm(inf, "trim-a");
+    b = cached_cm(inf, "trim-b");
+    want = json_pack("{s:s}", "other", "x");
+    ck_assert(json_equal(as_json_path(a, "metadata.annotations"), want));
+    json_decref(want);
+    ck_assert_ptr_null(as_json_path(b, "metadata.annotations")); /* it had only that one */
+    ck_assert_ptr_null(as_json_path(a, "metadata.managedFields"));
+    json_decref(a);
+    json_decref(b);
+    /* a watch event is trimmed as a list item is */
+    ck_assert_int_eq(patch_cm("trim-b", "changed"), AS_OK);
+    assert_exact(inf, &m, "trim", 10);
+    b = cached_cm(inf, "trim-b");
+    ck_assert_str_eq(json_string_value(as_json_path(b, "data.k")), "changed");
+    ck_assert_ptr_null(as_json_path(b, "metadata.annotations"));
+    json_decref(b);
+    as_informer_free(inf);
+    /* kept when asked */
+    g_keep_last_applied = true;
+    mirror_init(&m2);
+    inf = start_informer("trim", &m2, 0);
+    ck_assert(as_informer_wait_synced(inf, 20000));
+    a = cached_cm(inf, "trim-a");
+    ck_assert_ptr_nonnull(
+        json_object_get(as_json_path(a, "metadata.annotations"), AS_INFORMER_LAST_APPLIED));
+    json_decref(a);
+    as_informer_free(inf);
+    mirror_free(&m);
+    mirror_free(&m2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("itest_informer");
@@ -711,6 +783,7 @@ int main(void)
     tcase_add_test(tc, paged_list_then_watch_stays_exact_and_stops_promptly);
     tcase_add_test(tc, stop_then_start_resumes_and_catches_up);
     tcase_add_test(tc, indexes_by_controller_owner_and_label);
+    tcase_add_test(tc, cached_objects_drop_managed_fields_and_the_last_applied_annotation);
     suite_add_tcase(s, tc);
     if (env_is("APPSTACK_LOCAL_APISERVER", "1")) {
         local = tcase_create("local");
