@@ -8,26 +8,27 @@
 #include "render/render.h"
 
 static const struct as_op_kind table[] = {
-    {"v1", "ServiceAccount", 0, NULL},
-    {"v1", "Secret", 0, NULL},
-    {"v1", "ConfigMap", 0, NULL},
-    {"v1", "PersistentVolumeClaim", 0, NULL},
-    {"v1", "Service", 0, NULL},
-    {"apps/v1", "Deployment", 0, NULL},
-    {"apps/v1", "StatefulSet", 0, NULL},
-    {"batch/v1", "Job", 0, NULL},
-    {"batch/v1", "CronJob", 0, NULL},
-    {"autoscaling/v2", "HorizontalPodAutoscaler", 0, NULL},
-    {"policy/v1", "PodDisruptionBudget", 0, NULL},
-    {"networking.k8s.io/v1", "NetworkPolicy", 0, NULL},
-    {"networking.k8s.io/v1", "Ingress", 0, NULL},
+    {"v1", "ServiceAccount", 0, NULL, true},
+    {"v1", "Secret", 0, NULL, false},
+    {"v1", "ConfigMap", 0, NULL, true},
+    {"v1", "PersistentVolumeClaim", 0, NULL, false},
+    {"v1", "Service", 0, NULL, true},
+    {"apps/v1", "Deployment", 0, NULL, false},
+    {"apps/v1", "StatefulSet", 0, NULL, false},
+    {"batch/v1", "Job", 0, NULL, false},
+    {"batch/v1", "CronJob", 0, NULL, false},
+    {"autoscaling/v2", "HorizontalPodAutoscaler", 0, NULL, true},
+    {"policy/v1", "PodDisruptionBudget", 0, NULL, true},
+    {"networking.k8s.io/v1", "NetworkPolicy", 0, NULL, true},
+    {"networking.k8s.io/v1", "Ingress", 0, NULL, true},
     {"gateway.networking.k8s.io/v1", "HTTPRoute", AS_API_GATEWAY,
-     "httproutes.gateway.networking.k8s.io"},
-    {"cert-manager.io/v1", "Certificate", AS_API_CERT_MANAGER, "certificates.cert-manager.io"},
+     "httproutes.gateway.networking.k8s.io", true},
+    {"cert-manager.io/v1", "Certificate", AS_API_CERT_MANAGER, "certificates.cert-manager.io",
+     false},
     {"monitoring.coreos.com/v1", "ServiceMonitor", AS_API_PROMETHEUS_OPERATOR,
-     "servicemonitors.monitoring.coreos.com"},
+     "servicemonitors.monitoring.coreos.com", true},
     {"monitoring.coreos.com/v1", "PrometheusRule", AS_API_PROMETHEUS_OPERATOR,
-     "prometheusrules.monitoring.coreos.com"},
+     "prometheusrules.monitoring.coreos.com", true},
 };
 
 const struct as_op_kind *as_op_kinds(size_t *n)
@@ -51,6 +52,11 @@ const struct as_kube_resource *as_op_kind_resource(size_t i)
     if (i >= sizeof(table) / sizeof(table[0]))
         return NULL;
     return as_kube_resource_by_kind(table[i].api_version, table[i].kind);
+}
+
+bool as_op_kind_slim(size_t i)
+{
+    return i < sizeof(table) / sizeof(table[0]) && table[i].slim;
 }
 
 unsigned as_op_kind_api_of_crd(const char *crd_name)

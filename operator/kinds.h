@@ -7,6 +7,7 @@
 #ifndef AS_OPERATOR_KINDS_H
 #define AS_OPERATOR_KINDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "kube/resource.h"
@@ -16,6 +17,13 @@ struct as_op_kind {
     const char *kind;        /* "Deployment" */
     unsigned needs_api;      /* AS_API_* bit, 0 = always served */
     const char *crd;         /* CRD name that brings the kind, or NULL */
+    /*
+     * Nothing of it is read but its identity once it compares equal to what
+     * the operator applies (the status reads workloads, Jobs, Certificates;
+     * the secrets code reads Secrets; pruning reads Secret types and claims):
+     * its cache entry is then slimmed (reconcile_write.c, cache.h).
+     */
+    bool slim;
 };
 
 /* The table (static) and its length. */
@@ -26,6 +34,9 @@ int as_op_kind_index(const char *api_version, const char *kind);
 
 /* The resource (resource.h) of table entry i; NULL only if the table and resource.c disagree. */
 const struct as_kube_resource *as_op_kind_resource(size_t i);
+
+/* True when table entry i may be kept slim once compared (see slim above). */
+bool as_op_kind_slim(size_t i);
 
 /* The AS_API_* bit a CRD name brings (0 when it is none of ours). */
 unsigned as_op_kind_api_of_crd(const char *crd_name);

@@ -10,6 +10,8 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "diff.h"
+#include "informer/cache.h"
+#include "informer/diff.h"
 #include "kube/ops.h"
 #include "prune.h"
 #include "reconcile_int.h"
@@ -158,6 +160,50 @@ static void apply_one(struct as_op_pass *p, const json_t *obj, const json_t *liv
 
 static bool held_back(struct as_op_pass *p, const json_t *obj);
 
+static const char *applied_hash(const json_t *obj)
+{
+    return json_string_value(
+        json_object_get(as_json_path(obj, "metadata.annotations"), AS_OP_APPLIED_HASH_ANNOTATION));
+}
+
+/*
+ * Whether a slim live child (cache.h: only its identity and applied hash are
+ * kept, because it compared equal at this resourceVersion) needs an apply:
+ * only when desired has changed since, which changes its applied hash. Any
+ * change of the live object is a new resourceVersion, cached whole again.
+ */
+static bool slim_needs_apply(const json_t *desired, const json_t *live, char *where, size_t size)
+{
+    const char *want = applied_hash(desired), *have = applied_hash(live);
+
+    if (want && have && strcmp(want, have) == 0)
+        return false;
+    snprintf(where, size, "metadata.annotations.%s", AS_OP_APPLIED_HASH_ANNOTATION);
+    return true;
+}
+
+/*
+ * live (whole, from the cache) compared equal to desired: for a kind the
+ * operator reads nothing more of (kinds.h), the cache keeps only its identity
+ * and applied hash from now on. Best effort: a failure only costs memory.
+ */
+static void slim_child(struct as_op_pass *p, int idx, const json_t *live)
+{
+    struct as_informer *inf = as_op_child_informer(p->rt, (size_t)idx);
+    const char *rv = json_string_value(as_json_path(live, "metadata.resourceVersion"));
+    const char *hash = applied_hash(live);
+    char key[AS_INFORMER_KEY_MAX];
+    json_t *keep;
+
+    if (!inf || !rv || !hash || as_informer_object_key(live, key, sizeof(key)) != AS_OK)
+        return;
+    keep =
+        json_pack("{s:{s:{s:s}}}", "metadata", "annotations", AS_OP_APPLIED_HASH_ANNOTATION, hash);
+    if (keep)
+        as_cache_slim(as_informer_cache(inf), key, rv, keep);
+    json_decref(keep);
+}
+
 /* One desired object: compare with the cache, write when it differs. */
 static void write_one(struct as_op_pass *p, json_t *obj, const struct as_op_gathered *g)
 {
@@ -183,8 +229,11 @@ static void write_one(struct as_op_pass *p, json_t *obj, const struct as_op_gath
             create_once(p, obj); /* new values: created, never applied over what exists */
         else
             p->retry = true; /* deleted since its values were read: make new ones next pass */
-    } else if (as_op_needs_apply(obj, live, where, sizeof(where))) {
+    } else if (as_cache_is_slim(live) ? slim_needs_apply(obj, live, where, sizeof(where))
+                                      : as_op_needs_apply(obj, live, where, sizeof(where))) {
         apply_one(p, obj, live, where);
+    } else if (live != NULL && !as_cache_is_slim(live) && as_op_kind_slim((size_t)idx)) {
+        slim_child(p, idx, live);
     }
     json_decref(live);
 }

@@ -72,6 +72,7 @@ struct entry {
     uint32_t h_key, h_owner, h_label;
     uint32_t packed_len, text_len;
     uint8_t block;          /* enum block */
+    uint8_t slim;           /* compact: the body is what as_cache_slim kept */
     uint32_t size;          /* of the allocation (slab.h) */
     const char *s[F_COUNT]; /* NULL when absent */
     union {
@@ -322,12 +323,44 @@ static json_t *entry_stub(const struct as_cache *c, const struct entry *e)
     return stub;
 }
 
-/* What readers get for an entry (new ref): the whole object. */
+/* Merges the members of src into dst, objects recursively (src's values win). 0 or -1. */
+static int merge_into(json_t *dst, const json_t *src)
+{
+    const char *k;
+    json_t *v, *have;
+
+    json_object_foreach((json_t *)src, k, v)
+    {
+        have = json_object_get(dst, k);
+        if (json_is_object(have) && json_is_object(v)) {
+            if (merge_into(have, v) != 0)
+                return -1;
+        } else if (json_object_set(dst, k, v) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* What readers get for an entry (new ref): the whole object (slim: what was kept). */
 static json_t *entry_object(const struct as_cache *c, const struct entry *e)
 {
+    json_t *stub, *kept;
+
     if (!c->compact)
         return json_incref(e->body.obj);
-    return as_textpack_load(e->body.packed, e->packed_len, e->text_len);
+    if (!e->slim)
+        return as_textpack_load(e->body.packed, e->packed_len, e->text_len);
+    /* a slim entry: its stub, what the caller kept merged in, and the mark */
+    stub = entry_stub(c, e);
+    kept = as_textpack_load(e->body.packed, e->packed_len, e->text_len);
+    if (!stub || !kept || merge_into(stub, kept) != 0 ||
+        json_object_set_new(stub, AS_CACHE_SLIM_MARK, json_true()) != 0) {
+        json_decref(stub);
+        stub = NULL;
+    }
+    json_decref(kept);
+    return stub;
 }
 
 /* What the writer's callers get for a replaced or removed entry (new ref). */
@@ -621,6 +654,131 @@ as_status as_cache_remove(struct as_cache *c, const char *key, json_t **old_out)
         *old_out = old ? entry_old(c, old) : NULL;
     entry_unref(c, old);
     return AS_OK;
+}
+
+/* A copy of e (its identity) whose body is keep packed, marked slim; NULL when out of memory. */
+static struct entry *entry_slim_of(const struct entry *e, const json_t *keep)
+{
+    size_t len[F_COUNT], total = 0, packed_len = 0, text_len;
+    unsigned char *packed = NULL;
+    char *text = json_dumps(keep, JSON_COMPACT), *p;
+    struct entry *n;
+    bool inline_s[F_COUNT];
+
+    if (!text)
+        return NULL;
+    text_len = strlen(text);
+    if (as_textpack_pack(text, text_len, &packed, &packed_len) != AS_OK) {
+        free(text);
+        return NULL;
+    }
+    free(text);
+    for (int i = 0; i < F_COUNT; i++) {
+        /* the strings that live in e's own allocation are copied; interned ones are shared */
+        inline_s[i] = e->s[i] && e->s[i] >= e->data && e->s[i] < (const char *)e + e->size;
+        total += (len[i] = inline_s[i] ? strlen(e->s[i]) + 1 : 0);
+    }
+    total += packed_len;
+    if (sizeof(*n) + total > UINT32_MAX || !(n = as_slab_alloc(entry_slab(), sizeof(*n) + total))) {
+        free(packed);
+        return NULL;
+    }
+    memset(n, 0, sizeof(*n));
+    n->size = (uint32_t)(sizeof(*n) + total);
+    p = n->data;
+    for (int i = 0; i < F_COUNT; i++) {
+        n->s[i] = e->s[i];
+        if (!inline_s[i])
+            continue;
+        memcpy(p, e->s[i], len[i]);
+        n->s[i] = p;
+        p += len[i];
+    }
+    memcpy(p, packed, packed_len);
+    free(packed);
+    n->body.packed = (const unsigned char *)p;
+    n->packed_len = (uint32_t)packed_len;
+    n->text_len = (uint32_t)text_len;
+    n->block = e->block;
+    n->slim = 1;
+    n->h_key = e->h_key;
+    n->h_owner = e->h_owner;
+    n->h_label = e->h_label;
+    atomic_init(&n->refs, 1);
+    return n;
+}
+
+/* Puts n where old is, in every chain and in the order (write lock held). */
+static void swap_entry(struct as_cache *c, struct entry *old, struct entry *n)
+{
+    struct entry **pp;
+
+    for (pp = &c->by_key[slot(c, old->h_key)]; *pp && *pp != old; pp = &(*pp)->next_key)
+        ;
+    *pp = n;
+    n->next_key = old->next_key;
+    if (old->s[F_OWNER]) {
+        for (pp = &c->by_owner[slot(c, old->h_owner)]; *pp && *pp != old; pp = &(*pp)->next_owner)
+            ;
+        *pp = n;
+        n->next_owner = old->next_owner;
+    }
+    if (old->s[F_LABEL]) {
+        for (pp = &c->by_label[slot(c, old->h_label)]; *pp && *pp != old; pp = &(*pp)->next_label)
+            ;
+        *pp = n;
+        n->next_label = old->next_label;
+    }
+    n->prev = old->prev;
+    n->next = old->next;
+    if (old->prev)
+        old->prev->next = n;
+    else
+        c->first = n;
+    if (old->next)
+        old->next->prev = n;
+    else
+        c->last = n;
+    old->prev = old->next = old->next_key = old->next_owner = old->next_label = NULL;
+}
+
+as_status as_cache_slim(struct as_cache *c, const char *key, const char *rv, const json_t *keep)
+{
+    struct entry *e, *n = NULL;
+    as_status st = AS_OK;
+
+    if (!c->compact || !json_is_object(keep))
+        return AS_E_INVALID_ARG;
+    pthread_rwlock_rdlock(&c->lock);
+    e = find(c, key);
+    if (e && !e->slim && e->s[F_RV] && rv && strcmp(e->s[F_RV], rv) == 0)
+        entry_ref(e);
+    else
+        e = NULL;
+    pthread_rwlock_unlock(&c->lock);
+    if (!e)
+        return AS_E_MISSING; /* gone, changed since, or slim already */
+    if (!(n = entry_slim_of(e, keep))) {
+        entry_unref(c, e);
+        return AS_E_NOMEM;
+    }
+    pthread_rwlock_wrlock(&c->lock);
+    if (find(c, key) == e) {
+        swap_entry(c, e, n);
+        entry_unref(c, e); /* the table's reference */
+        n = NULL;
+    } else {
+        st = AS_E_MISSING; /* changed while n was made */
+    }
+    pthread_rwlock_unlock(&c->lock);
+    entry_unref(c, e);
+    entry_unref(c, n);
+    return st;
+}
+
+bool as_cache_is_slim(const json_t *obj)
+{
+    return json_is_true(json_object_get(obj, AS_CACHE_SLIM_MARK));
 }
 
 json_t *as_cache_snapshot(struct as_cache *c)

@@ -95,6 +95,23 @@ json_t *as_cache_by_owner(struct as_cache *c, const char *owner_uid);
 /* Objects whose indexed label has this value, as a new array (empty without a label index). */
 json_t *as_cache_by_label(struct as_cache *c, const char *value);
 
+/*
+ * Any thread: the caller has read key at resourceVersion rv and needs no
+ * more of it than its identity and keep (an object, borrowed) until it
+ * changes. A compact cache then keeps only those: readers get the stub
+ * (apiVersion, kind, metadata name, namespace, uid, resourceVersion, the
+ * controller ownerReference, the indexed label) with keep merged into it and
+ * AS_CACHE_SLIM_MARK set. The next version (watch, relist) is stored whole
+ * again. AS_E_MISSING when key is gone, is at another resourceVersion or is
+ * slim already; AS_E_INVALID_ARG for a plain cache or a keep that is not an
+ * object; AS_E_NOMEM.
+ */
+as_status as_cache_slim(struct as_cache *c, const char *key, const char *rv, const json_t *keep);
+
+/* The member a slim object carries (true), and the test for it. */
+#define AS_CACHE_SLIM_MARK "_slim"
+bool as_cache_is_slim(const json_t *obj);
+
 /* Number of objects. */
 size_t as_cache_len(struct as_cache *c);
 

@@ -568,6 +568,69 @@ START_TEST(compact_replace_refuses_stubs_whose_bodies_are_gone)
 }
 END_TEST
 
+START_TEST(slim_entries_keep_identity_and_what_was_kept_until_the_next_version)
+{
+    struct as_cache *c = NULL, *plain = NULL;
+    struct as_error err = {0};
+    json_t *a = owned("a", "owner-1", "web"), *b = owned("b", "owner-1", "web"), *a2, *got, *arr,
+           *keep = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", "h", "1"), *snap;
+
+    json_object_set_new(a, "spec", json_pack("{s:i}", "replicas", 3));
+    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
+    as_cache_set_compact(c, true);
+    ck_assert_int_eq(as_cache_put(c, "n/a", a, NULL), AS_OK);
+    ck_assert_int_eq(as_cache_put(c, "n/b", b, NULL), AS_OK);
+    ck_assert_int_eq(as_cache_slim(c, "n/a", "2", keep), AS_E_MISSING); /* another version */
+    ck_assert_int_eq(as_cache_slim(c, "n/x", "1", keep), AS_E_MISSING); /* absent */
+    ck_assert_int_eq(as_cache_slim(c, "n/a", "1", keep), AS_OK);
+    ck_assert_int_eq(as_cache_slim(c, "n/a", "1", keep), AS_E_MISSING); /* slim already */
+    got = as_cache_get(c, "n/a");
+    ck_assert(as_cache_is_slim(got));
+    ck_assert_ptr_null(json_object_get(got, "spec"));
+    ck_assert_str_eq(json_string_value(as_json_path(got, "metadata.annotations.h")), "1");
+    ck_assert_str_eq(json_string_value(as_json_path(got, "metadata.name")), "a");
+    ck_assert_str_eq(json_string_value(as_json_path(got, "metadata.resourceVersion")), "1");
+    ck_assert_str_eq(as_cache_controller_uid(got), "owner-1");
+    json_decref(got);
+    /* still in every index, in its place */
+    arr = as_cache_by_owner(c, "owner-1");
+    ck_assert_uint_eq(json_array_size(arr), 2);
+    ck_assert(as_cache_is_slim(json_array_get(arr, 0)));
+    ck_assert(!as_cache_is_slim(json_array_get(arr, 1)));
+    json_decref(arr);
+    arr = as_cache_by_label(c, "web");
+    ck_assert_uint_eq(json_array_size(arr), 2);
+    json_decref(arr);
+    arr = as_cache_list(c);
+    ck_assert_str_eq(json_string_value(as_json_path(json_array_get(arr, 0), "metadata.name")), "a");
+    json_decref(arr);
+    /* an unchanged relist keeps it slim */
+    snap = as_cache_snapshot(c);
+    ck_assert_int_eq(as_cache_replace(c, snap), AS_OK);
+    got = as_cache_get(c, "n/a");
+    ck_assert(as_cache_is_slim(got));
+    json_decref(got);
+    /* the next version is whole again */
+    a2 = json_deep_copy(a);
+    json_object_set_new(json_object_get(a2, "metadata"), "resourceVersion", json_string("2"));
+    ck_assert_int_eq(as_cache_put(c, "n/a", a2, NULL), AS_OK);
+    got = as_cache_get(c, "n/a");
+    ck_assert(!as_cache_is_slim(got));
+    ck_assert(json_equal(got, a2));
+    json_decref(got);
+    /* a plain cache keeps its objects as they are */
+    ck_assert_int_eq(as_cache_new(NULL, &plain, &err), AS_OK);
+    ck_assert_int_eq(as_cache_put(plain, "n/a", a, NULL), AS_OK);
+    ck_assert_int_eq(as_cache_slim(plain, "n/a", "1", keep), AS_E_INVALID_ARG);
+    as_cache_free(plain);
+    as_cache_free(c);
+    json_decref(a);
+    json_decref(a2);
+    json_decref(b);
+    json_decref(keep);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("informer_diff");
@@ -586,6 +649,7 @@ int main(void)
     tcase_add_test(tc, compact_cache_of_many_objects_keeps_order_and_indexes_through_growth);
     tcase_add_test(tc, compact_stubs_keep_identity_owner_and_kind_exactly);
     tcase_add_test(tc, compact_replace_refuses_stubs_whose_bodies_are_gone);
+    tcase_add_test(tc, slim_entries_keep_identity_and_what_was_kept_until_the_next_version);
     suite_add_tcase(s, tc);
     return as_check_run(s);
 }
