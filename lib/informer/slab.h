@@ -4,9 +4,11 @@
  * chunks of their own, by size class (multiples of 64 bytes), instead of
  * from the malloc heap, where they would sit between the short-lived parse
  * trees of list pages and watch events and keep those pages resident after
- * the trees are freed. A chunk is carved as it fills, so only the pages it
- * uses are touched, and it is unmapped when its last block goes (one empty
- * chunk per class is kept). Larger blocks go to malloc.
+ * the trees are freed. Blocks take the lowest free slot of a chunk, and a
+ * page no live block touches is given back to the system at once, so
+ * neither untouched nor emptied pages stay resident; a chunk is unmapped
+ * when its last block goes (one empty chunk per class is kept). Larger
+ * blocks go to malloc.
  *
  * Thread-safe (one mutex per slab).
  */
@@ -38,6 +40,8 @@ struct as_slab_stats {
     size_t chunks;       /* chunks mapped */
     size_t blocks;       /* blocks allocated from chunks (not counting malloc'd ones) */
     size_t bytes_in_use; /* their slot sizes, summed */
+    size_t pages;        /* 4 KiB pages a live block touches (not counting each chunk's first
+                            page, which holds its header) */
 };
 
 void as_slab_get_stats(struct as_slab *s, struct as_slab_stats *out);

@@ -120,6 +120,35 @@ START_TEST(threads_allocate_and_release_at_once)
 }
 END_TEST
 
+START_TEST(pages_no_live_block_touches_are_given_back)
+{
+    struct as_slab *s = as_slab_new();
+    struct as_slab_stats st;
+    static void *b[1000];
+
+    for (int i = 0; i < 1000; i++) /* 512-byte slots: 8 a page */
+        b[i] = as_slab_alloc(s, 500);
+    as_slab_get_stats(s, &st);
+    ck_assert_uint_ge(st.pages, 1000 * 512 / 4096 - 10);
+    for (int i = 0; i < 1000; i++) /* keep one block in 64 */
+        if (i % 64 != 0)
+            as_slab_release(s, b[i], 500);
+    as_slab_get_stats(s, &st);
+    ck_assert_uint_eq(st.blocks, 16);
+    ck_assert_uint_le(st.pages, 2 * 16); /* a block may straddle two pages */
+    /* new blocks go to the lowest free slots, beside the live ones */
+    for (int i = 0; i < 1000; i++)
+        if (i % 64 != 0)
+            b[i] = as_slab_alloc(s, 500);
+    for (int i = 0; i < 1000; i++)
+        as_slab_release(s, b[i], 500);
+    as_slab_get_stats(s, &st);
+    ck_assert_uint_eq(st.pages, 0);
+    ck_assert_uint_eq(st.blocks, 0);
+    as_slab_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("informer_slab");
@@ -127,6 +156,7 @@ int main(void)
 
     tcase_add_test(tc, blocks_keep_their_bytes_and_chunks_go_back_when_empty);
     tcase_add_test(tc, a_released_slot_is_the_next_one_of_its_class);
+    tcase_add_test(tc, pages_no_live_block_touches_are_given_back);
     tcase_add_test(tc, large_blocks_and_no_slab_use_malloc);
     tcase_add_test(tc, threads_allocate_and_release_at_once);
     suite_add_tcase(s, tc);
