@@ -180,7 +180,6 @@ static struct entry *entry_ref(struct entry *e)
 
 /* What an entry keeps of the object beside its identity. */
 enum body {
-    BODY_NONE,   /* nothing (a stub is being made) */
     BODY_OBJECT, /* a reference to the object (plain mode) */
     BODY_PACKED  /* its compact JSON text, packed */
 };
@@ -202,6 +201,61 @@ static const char *intern(const struct as_cache *cc, const char *s)
     return NULL;
 }
 
+/* obj as compact JSON, packed (textpack.h): *packed (malloc'd) and its lengths. */
+static as_status pack_json(const json_t *obj, unsigned char **packed, size_t *packed_len,
+                           size_t *text_len)
+{
+    char *text = json_dumps(obj, JSON_COMPACT);
+    as_status st;
+
+    *packed = NULL;
+    if (!text)
+        return AS_E_NOMEM;
+    *text_len = strlen(text);
+    st =
+        *text_len > UINT32_MAX ? AS_E_LIMIT : as_textpack_pack(text, *text_len, packed, packed_len);
+    free(text);
+    return st;
+}
+
+/*
+ * A new entry (one reference; NULL when out of memory) laid out from its
+ * strings, src[i] copied into it or else shared[i] pointed at (shared may be
+ * NULL), and its packed body (copied; packed_len 0: none). The rest of the
+ * struct is zero but for its size and reference count.
+ */
+static struct entry *entry_alloc(const char *const src[F_COUNT], const char *const *shared,
+                                 const unsigned char *packed, size_t packed_len, size_t text_len)
+{
+    size_t len[F_COUNT], total = packed_len;
+    struct entry *e;
+    char *p;
+
+    for (int i = 0; i < F_COUNT; i++)
+        total += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
+    if (sizeof(*e) + total > UINT32_MAX || !(e = as_slab_alloc(entry_slab(), sizeof(*e) + total)))
+        return NULL;
+    memset(e, 0, sizeof(*e));
+    e->size = (uint32_t)(sizeof(*e) + total);
+    p = e->data;
+    for (int i = 0; i < F_COUNT; i++) {
+        e->s[i] = shared ? shared[i] : NULL;
+        if (!src[i])
+            continue;
+        memcpy(p, src[i], len[i]);
+        e->s[i] = p;
+        p += len[i];
+    }
+    if (packed_len) {
+        memcpy(p, packed, packed_len);
+        e->body.packed = (const unsigned char *)p;
+        e->packed_len = (uint32_t)packed_len;
+        e->text_len = (uint32_t)text_len;
+    }
+    atomic_init(&e->refs, 1);
+    return e;
+}
+
 /* A new entry for obj under key (NULL when out of memory). */
 static struct entry *entry_new(const struct as_cache *c, const char *key, json_t *obj,
                                enum body body)
@@ -209,10 +263,8 @@ static struct entry *entry_new(const struct as_cache *c, const char *key, json_t
     json_t *meta = json_object_get(obj, "metadata"), *block;
     const json_t *ref = controller_ref(obj);
     const char *src[F_COUNT], *shared[F_COUNT] = {0};
-    size_t len[F_COUNT], total = 0, text_len = 0, packed_len = 0;
-    char *dumped = NULL, *p;
+    size_t text_len = 0, packed_len = 0;
     unsigned char *packed = NULL;
-    const char *text = NULL;
     struct entry *e;
 
     src[F_KEY] = key;
@@ -228,48 +280,20 @@ static struct entry *entry_new(const struct as_cache *c, const char *key, json_t
     for (int i = F_FIRST_INTERNED; i < F_COUNT; i++)
         if (src[i] && (shared[i] = intern(c, src[i])) != NULL)
             src[i] = NULL; /* not stored in the entry */
-    if (body == BODY_PACKED) {
-        if ((text = dumped = json_dumps(obj, JSON_COMPACT)) != NULL)
-            text_len = strlen(text);
-        if (!text || text_len > UINT32_MAX ||
-            as_textpack_pack(text, text_len, &packed, &packed_len) != AS_OK) {
-            free(dumped);
-            return NULL;
-        }
-        free(dumped);
-        total += packed_len;
-    }
-    for (int i = 0; i < F_COUNT; i++)
-        total += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
-    if (sizeof(*e) + total > UINT32_MAX || !(e = as_slab_alloc(entry_slab(), sizeof(*e) + total))) {
+    if (body == BODY_PACKED && pack_json(obj, &packed, &packed_len, &text_len) != AS_OK) {
         free(packed);
         return NULL;
     }
-    memset(e, 0, sizeof(*e));
-    e->size = (uint32_t)(sizeof(*e) + total);
-    p = e->data;
-    for (int i = 0; i < F_COUNT; i++) {
-        e->s[i] = shared[i];
-        if (!src[i])
-            continue;
-        memcpy(p, src[i], len[i]);
-        e->s[i] = p;
-        p += len[i];
-    }
-    if (body == BODY_PACKED) {
-        memcpy(p, packed, packed_len);
-        e->body.packed = (const unsigned char *)p;
-        e->packed_len = (uint32_t)packed_len;
-        e->text_len = (uint32_t)text_len;
-    } else if (body == BODY_OBJECT) {
-        e->body.obj = json_incref(obj);
-    }
+    e = entry_alloc(src, shared, packed, packed_len, text_len);
     free(packed);
+    if (!e)
+        return NULL;
+    if (body == BODY_OBJECT)
+        e->body.obj = json_incref(obj);
     block = json_object_get(ref, "blockOwnerDeletion");
     e->block = !json_is_boolean(block) ? BLOCK_ABSENT
                : json_is_true(block)   ? BLOCK_TRUE
                                        : BLOCK_FALSE;
-    atomic_init(&e->refs, 1);
     e->h_key = hash_str(key);
     e->h_owner = e->s[F_OWNER] ? hash_str(e->s[F_OWNER]) : 0;
     e->h_label = e->s[F_LABEL] ? hash_str(e->s[F_LABEL]) : 0;
@@ -659,52 +683,30 @@ as_status as_cache_remove(struct as_cache *c, const char *key, json_t **old_out)
 /* A copy of e (its identity) whose body is keep packed, marked slim; NULL when out of memory. */
 static struct entry *entry_slim_of(const struct entry *e, const json_t *keep)
 {
-    size_t len[F_COUNT], total = 0, packed_len = 0, text_len;
+    size_t packed_len = 0, text_len = 0;
     unsigned char *packed = NULL;
-    char *text = json_dumps(keep, JSON_COMPACT), *p;
+    const char *src[F_COUNT], *shared[F_COUNT];
     struct entry *n;
-    bool inline_s[F_COUNT];
 
-    if (!text)
-        return NULL;
-    text_len = strlen(text);
-    if (as_textpack_pack(text, text_len, &packed, &packed_len) != AS_OK) {
-        free(text);
-        return NULL;
-    }
-    free(text);
-    for (int i = 0; i < F_COUNT; i++) {
-        /* the strings that live in e's own allocation are copied; interned ones are shared */
-        inline_s[i] = e->s[i] && e->s[i] >= e->data && e->s[i] < (const char *)e + e->size;
-        total += (len[i] = inline_s[i] ? strlen(e->s[i]) + 1 : 0);
-    }
-    total += packed_len;
-    if (sizeof(*n) + total > UINT32_MAX || !(n = as_slab_alloc(entry_slab(), sizeof(*n) + total))) {
+    if (pack_json(keep, &packed, &packed_len, &text_len) != AS_OK) {
         free(packed);
         return NULL;
     }
-    memset(n, 0, sizeof(*n));
-    n->size = (uint32_t)(sizeof(*n) + total);
-    p = n->data;
     for (int i = 0; i < F_COUNT; i++) {
-        n->s[i] = e->s[i];
-        if (!inline_s[i])
-            continue;
-        memcpy(p, e->s[i], len[i]);
-        n->s[i] = p;
-        p += len[i];
+        /* the strings that live in e's own allocation are copied; interned ones are shared */
+        bool own = e->s[i] && e->s[i] >= e->data && e->s[i] < (const char *)e + e->size;
+        src[i] = own ? e->s[i] : NULL;
+        shared[i] = own ? NULL : e->s[i];
     }
-    memcpy(p, packed, packed_len);
+    n = entry_alloc(src, shared, packed, packed_len, text_len);
     free(packed);
-    n->body.packed = (const unsigned char *)p;
-    n->packed_len = (uint32_t)packed_len;
-    n->text_len = (uint32_t)text_len;
+    if (!n)
+        return NULL;
     n->block = e->block;
     n->slim = 1;
     n->h_key = e->h_key;
     n->h_owner = e->h_owner;
     n->h_label = e->h_label;
-    atomic_init(&n->refs, 1);
     return n;
 }
 
