@@ -9,9 +9,9 @@
  * reference counts are atomic, so references may be taken and dropped from
  * any thread.
  *
- * Threads: one writer (the informer thread) calls put/remove/replace; any
- * thread may call the readers, which take a read lock (compact readers parse
- * outside it).
+ * Threads: one writer (the informer thread) calls put/remove/replace,
+ * stored_copy and unstage; any thread may call the readers, which take a
+ * read lock (compact readers unpack and parse outside it), and as_cache_slim.
  */
 #ifndef AS_INFORMER_CACHE_H
 #define AS_INFORMER_CACHE_H
@@ -31,8 +31,9 @@ as_status as_cache_new(const char *index_label, struct as_cache **out, struct as
 /*
  * Compact mode (set before the first put): each object is stored as a small
  * stub (apiVersion, kind, metadata name/namespace/uid/resourceVersion, the
- * controller ownerReference, the indexed label) plus its compact JSON text,
- * all in one allocation per object (cache.c). Readers (get, list, by_owner,
+ * controller ownerReference, the indexed label) plus its compact JSON text
+ * packed (textpack.h), all in one allocation per object from a slab
+ * (slab.h, cache.c). Readers (get, list, by_owner,
  * by_label) still get whole objects, parsed on each call (each caller gets
  * its own copy); the snapshot, and the old objects put and remove hand back,
  * are stubs made on demand.
