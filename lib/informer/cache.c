@@ -18,7 +18,7 @@
  *
  * Why not jansson maps: a stub as a jansson tree (8 objects and strings, each
  * with its hashtable) cost ~2.9 KB per cached object and the two index sets
- * ~0.7 KB more, against ~0.3 KB plus the packed text for an entry
+ * ~0.7 KB more, against ~0.2 KB plus the packed text for an entry
  * (docs/benchmarks.md).
  */
 #include <pthread.h>
@@ -61,6 +61,7 @@ enum field {
 };
 #define F_FIRST_INTERNED F_OWNER_API
 #define MAX_INTERNED 8
+#define INTERNED 0x8000
 
 /* blockOwnerDeletion of the controller reference */
 enum block { BLOCK_ABSENT, BLOCK_FALSE, BLOCK_TRUE };
@@ -71,10 +72,11 @@ struct entry {
     atomic_uint refs;
     uint32_t h_key, h_owner, h_label;
     uint32_t packed_len, text_len;
-    uint8_t block;          /* enum block */
-    uint8_t slim;           /* compact: the body is what as_cache_slim kept */
-    uint32_t size;          /* of the allocation (slab.h) */
-    const char *s[F_COUNT]; /* NULL when absent */
+    uint8_t block;         /* enum block */
+    uint8_t slim;          /* compact: the body is what as_cache_slim kept */
+    uint32_t size;         /* of the allocation (slab.h) */
+    uint16_t off[F_COUNT]; /* 0: absent; INTERNED | i: the cache's interned[i]; else the
+                              string at (char *)entry + off (see S) */
     union {
         json_t *obj;                 /* plain mode: the object */
         const unsigned char *packed; /* compact mode: the packed JSON text, into data */
@@ -185,20 +187,32 @@ enum body {
 };
 
 /*
- * The cache's copy of s when s is one of its interned strings or a free
- * slot takes it; NULL when it must be stored in the entry. Writer only.
+ * The index of s among the cache's interned strings, a free slot taking it;
+ * -1 when it must be stored in the entry. Writer only.
  */
-static const char *intern(const struct as_cache *cc, const char *s)
+static int intern(const struct as_cache *cc, const char *s)
 {
     struct as_cache *c = (struct as_cache *)cc; /* the writer owns the slots */
 
     for (int i = 0; i < MAX_INTERNED; i++) {
         if (!c->interned[i])
-            return (c->interned[i] = strdup(s));
+            return (c->interned[i] = strdup(s)) != NULL ? i : -1;
         if (strcmp(c->interned[i], s) == 0)
-            return c->interned[i];
+            return i;
     }
-    return NULL;
+    return -1;
+}
+
+/* String f of e, or NULL when absent. */
+static const char *S(const struct as_cache *c, const struct entry *e, enum field f)
+{
+    uint16_t o = e->off[f];
+
+    if (o == 0)
+        return NULL;
+    if (o & INTERNED)
+        return c->interned[o & ~INTERNED];
+    return (const char *)e + o;
 }
 
 /* obj as compact JSON, packed (textpack.h): *packed (malloc'd) and its lengths. */
@@ -219,32 +233,35 @@ static as_status pack_json(const json_t *obj, unsigned char **packed, size_t *pa
 }
 
 /*
- * A new entry (one reference; NULL when out of memory) laid out from its
- * strings, src[i] copied into it or else shared[i] pointed at (shared may be
- * NULL), and its packed body (copied; packed_len 0: none). The rest of the
- * struct is zero but for its size and reference count.
+ * A new entry (one reference; NULL when out of memory or when its strings
+ * are too long to address) laid out from its strings, src[i] copied into it
+ * or else the cache's interned string ix[i] (-1: none), and its packed body
+ * (copied; packed_len 0: none). The rest of the struct is zero but for its
+ * size and reference count.
  */
-static struct entry *entry_alloc(const char *const src[F_COUNT], const char *const *shared,
+static struct entry *entry_alloc(const char *const src[F_COUNT], const int ix[F_COUNT],
                                  const unsigned char *packed, size_t packed_len, size_t text_len)
 {
-    size_t len[F_COUNT], total = packed_len;
+    size_t len[F_COUNT], strings = 0;
     struct entry *e;
     char *p;
 
     for (int i = 0; i < F_COUNT; i++)
-        total += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
-    if (sizeof(*e) + total > UINT32_MAX || !(e = as_slab_alloc(entry_slab(), sizeof(*e) + total)))
+        strings += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
+    if (sizeof(*e) + strings >= INTERNED || sizeof(*e) + strings + packed_len > UINT32_MAX ||
+        !(e = as_slab_alloc(entry_slab(), sizeof(*e) + strings + packed_len)))
         return NULL;
     memset(e, 0, sizeof(*e));
-    e->size = (uint32_t)(sizeof(*e) + total);
+    e->size = (uint32_t)(sizeof(*e) + strings + packed_len);
     p = e->data;
     for (int i = 0; i < F_COUNT; i++) {
-        e->s[i] = shared ? shared[i] : NULL;
-        if (!src[i])
-            continue;
-        memcpy(p, src[i], len[i]);
-        e->s[i] = p;
-        p += len[i];
+        if (src[i]) {
+            memcpy(p, src[i], len[i]);
+            e->off[i] = (uint16_t)(p - (char *)e);
+            p += len[i];
+        } else if (ix[i] >= 0) {
+            e->off[i] = (uint16_t)(INTERNED | ix[i]);
+        }
     }
     if (packed_len) {
         memcpy(p, packed, packed_len);
@@ -262,7 +279,8 @@ static struct entry *entry_new(const struct as_cache *c, const char *key, json_t
 {
     json_t *meta = json_object_get(obj, "metadata"), *block;
     const json_t *ref = controller_ref(obj);
-    const char *src[F_COUNT], *shared[F_COUNT] = {0};
+    const char *src[F_COUNT];
+    int ix[F_COUNT];
     size_t text_len = 0, packed_len = 0;
     unsigned char *packed = NULL;
     struct entry *e;
@@ -277,14 +295,14 @@ static struct entry *entry_new(const struct as_cache *c, const char *key, json_t
     src[F_OWNER_KIND] = json_string_value(json_object_get(ref, "kind"));
     src[F_API_VERSION] = json_string_value(json_object_get(obj, "apiVersion"));
     src[F_KIND] = json_string_value(json_object_get(obj, "kind"));
-    for (int i = F_FIRST_INTERNED; i < F_COUNT; i++)
-        if (src[i] && (shared[i] = intern(c, src[i])) != NULL)
+    for (int i = 0; i < F_COUNT; i++)
+        if ((ix[i] = i >= F_FIRST_INTERNED && src[i] ? intern(c, src[i]) : -1) >= 0)
             src[i] = NULL; /* not stored in the entry */
     if (body == BODY_PACKED && pack_json(obj, &packed, &packed_len, &text_len) != AS_OK) {
         free(packed);
         return NULL;
     }
-    e = entry_alloc(src, shared, packed, packed_len, text_len);
+    e = entry_alloc(src, ix, packed, packed_len, text_len);
     free(packed);
     if (!e)
         return NULL;
@@ -295,8 +313,8 @@ static struct entry *entry_new(const struct as_cache *c, const char *key, json_t
                : json_is_true(block)   ? BLOCK_TRUE
                                        : BLOCK_FALSE;
     e->h_key = hash_str(key);
-    e->h_owner = e->s[F_OWNER] ? hash_str(e->s[F_OWNER]) : 0;
-    e->h_label = e->s[F_LABEL] ? hash_str(e->s[F_LABEL]) : 0;
+    e->h_owner = src[F_OWNER] ? hash_str(src[F_OWNER]) : 0;
+    e->h_label = src[F_LABEL] ? hash_str(src[F_LABEL]) : 0;
     return e;
 }
 
@@ -315,35 +333,35 @@ static void set_str(json_t *obj, const char *name, const char *s)
 static json_t *entry_stub(const struct as_cache *c, const struct entry *e)
 {
     json_t *stub = json_object(), *meta = json_object(), *ref;
-    const char *key = e->s[F_KEY], *slash = strchr(key, '/');
+    const char *key = S(c, e, F_KEY), *slash = strchr(key, '/');
 
     if (!stub || !meta || json_object_set_new(stub, "metadata", meta) != 0) {
         json_decref(stub);
         json_decref(meta);
         return NULL;
     }
-    set_str(stub, "apiVersion", e->s[F_API_VERSION]);
-    set_str(stub, "kind", e->s[F_KIND]);
+    set_str(stub, "apiVersion", S(c, e, F_API_VERSION));
+    set_str(stub, "kind", S(c, e, F_KIND));
     if (slash) {
         json_object_set_new(meta, "name", json_string(slash + 1));
         json_object_set_new(meta, "namespace", json_stringn(key, (size_t)(slash - key)));
     } else if (*key) {
         json_object_set_new(meta, "name", json_string(key));
     }
-    set_str(meta, "uid", e->s[F_UID]);
-    set_str(meta, "resourceVersion", e->s[F_RV]);
-    if (e->s[F_OWNER] && (ref = json_object()) != NULL) {
-        set_str(ref, "apiVersion", e->s[F_OWNER_API]);
-        set_str(ref, "kind", e->s[F_OWNER_KIND]);
-        set_str(ref, "name", e->s[F_OWNER_NAME]);
-        set_str(ref, "uid", e->s[F_OWNER]);
+    set_str(meta, "uid", S(c, e, F_UID));
+    set_str(meta, "resourceVersion", S(c, e, F_RV));
+    if (S(c, e, F_OWNER) && (ref = json_object()) != NULL) {
+        set_str(ref, "apiVersion", S(c, e, F_OWNER_API));
+        set_str(ref, "kind", S(c, e, F_OWNER_KIND));
+        set_str(ref, "name", S(c, e, F_OWNER_NAME));
+        set_str(ref, "uid", S(c, e, F_OWNER));
         json_object_set_new(ref, "controller", json_true());
         if (e->block != BLOCK_ABSENT)
             json_object_set_new(ref, "blockOwnerDeletion", json_boolean(e->block == BLOCK_TRUE));
         json_object_set_new(meta, "ownerReferences", json_pack("[o]", ref));
     }
-    if (e->s[F_LABEL])
-        json_object_set_new(meta, "labels", json_pack("{s:s}", c->label, e->s[F_LABEL]));
+    if (S(c, e, F_LABEL))
+        json_object_set_new(meta, "labels", json_pack("{s:s}", c->label, S(c, e, F_LABEL)));
     return stub;
 }
 
@@ -406,7 +424,7 @@ static struct entry *find(const struct as_cache *c, const char *key)
     struct entry *e;
 
     for (e = c->by_key[slot(c, h)]; e; e = e->next_key)
-        if (e->h_key == h && strcmp(e->s[F_KEY], key) == 0)
+        if (e->h_key == h && strcmp(S(c, e, F_KEY), key) == 0)
             return e;
     return NULL;
 }
@@ -417,12 +435,12 @@ static void link_entry(struct as_cache *c, struct entry *e)
 
     e->next_key = c->by_key[k];
     c->by_key[k] = e;
-    if (e->s[F_OWNER]) {
+    if (S(c, e, F_OWNER)) {
         k = slot(c, e->h_owner);
         e->next_owner = c->by_owner[k];
         c->by_owner[k] = e;
     }
-    if (e->s[F_LABEL]) {
+    if (S(c, e, F_LABEL)) {
         k = slot(c, e->h_label);
         e->next_label = c->by_label[k];
         c->by_label[k] = e;
@@ -443,9 +461,9 @@ static void chain_del(struct entry **head, struct entry *e, size_t next)
 static void unlink_entry(struct as_cache *c, struct entry *e)
 {
     chain_del(&c->by_key[slot(c, e->h_key)], e, offsetof(struct entry, next_key));
-    if (e->s[F_OWNER])
+    if (S(c, e, F_OWNER))
         chain_del(&c->by_owner[slot(c, e->h_owner)], e, offsetof(struct entry, next_owner));
-    if (e->s[F_LABEL])
+    if (S(c, e, F_LABEL))
         chain_del(&c->by_label[slot(c, e->h_label)], e, offsetof(struct entry, next_label));
     if (e->prev)
         e->prev->next = e->next;
@@ -536,7 +554,7 @@ static bool stage(struct as_cache *c, struct entry *e)
     return true;
 }
 
-static bool same_version(const struct entry *e, const json_t *stub);
+static bool same_version(const struct as_cache *c, const struct entry *e, const json_t *stub);
 
 /* Takes the staged entry of stub (key, uid, resourceVersion) out of the stage, or NULL. */
 static struct entry *unstage(struct as_cache *c, const char *key, const json_t *stub)
@@ -547,7 +565,7 @@ static struct entry *unstage(struct as_cache *c, const char *key, const json_t *
     if (!c->staged_nb)
         return NULL;
     for (pp = &c->staged[h & (c->staged_nb - 1)]; (e = *pp) != NULL; pp = &e->next_key)
-        if (e->h_key == h && strcmp(e->s[F_KEY], key) == 0 && same_version(e, stub)) {
+        if (e->h_key == h && strcmp(S(c, e, F_KEY), key) == 0 && same_version(c, e, stub)) {
             *pp = e->next_key;
             e->next_key = NULL;
             c->staged_n--;
@@ -681,24 +699,24 @@ as_status as_cache_remove(struct as_cache *c, const char *key, json_t **old_out)
 }
 
 /* A copy of e (its identity) whose body is keep packed, marked slim; NULL when out of memory. */
-static struct entry *entry_slim_of(const struct entry *e, const json_t *keep)
+static struct entry *entry_slim_of(const struct as_cache *c, const struct entry *e,
+                                   const json_t *keep)
 {
     size_t packed_len = 0, text_len = 0;
     unsigned char *packed = NULL;
-    const char *src[F_COUNT], *shared[F_COUNT];
+    const char *src[F_COUNT];
+    int ix[F_COUNT];
     struct entry *n;
 
     if (pack_json(keep, &packed, &packed_len, &text_len) != AS_OK) {
         free(packed);
         return NULL;
     }
-    for (int i = 0; i < F_COUNT; i++) {
-        /* the strings that live in e's own allocation are copied; interned ones are shared */
-        bool own = e->s[i] && e->s[i] >= e->data && e->s[i] < (const char *)e + e->size;
-        src[i] = own ? e->s[i] : NULL;
-        shared[i] = own ? NULL : e->s[i];
+    for (int i = 0; i < F_COUNT; i++) { /* e's own strings are copied, interned ones shared */
+        ix[i] = (e->off[i] & INTERNED) ? e->off[i] & ~INTERNED : -1;
+        src[i] = ix[i] < 0 ? S(c, e, (enum field)i) : NULL;
     }
-    n = entry_alloc(src, shared, packed, packed_len, text_len);
+    n = entry_alloc(src, ix, packed, packed_len, text_len);
     free(packed);
     if (!n)
         return NULL;
@@ -719,13 +737,13 @@ static void swap_entry(struct as_cache *c, struct entry *old, struct entry *n)
         ;
     *pp = n;
     n->next_key = old->next_key;
-    if (old->s[F_OWNER]) {
+    if (S(c, old, F_OWNER)) {
         for (pp = &c->by_owner[slot(c, old->h_owner)]; *pp && *pp != old; pp = &(*pp)->next_owner)
             ;
         *pp = n;
         n->next_owner = old->next_owner;
     }
-    if (old->s[F_LABEL]) {
+    if (S(c, old, F_LABEL)) {
         for (pp = &c->by_label[slot(c, old->h_label)]; *pp && *pp != old; pp = &(*pp)->next_label)
             ;
         *pp = n;
@@ -753,14 +771,14 @@ as_status as_cache_slim(struct as_cache *c, const char *key, const char *rv, con
         return AS_E_INVALID_ARG;
     pthread_rwlock_rdlock(&c->lock);
     e = find(c, key);
-    if (e && !e->slim && e->s[F_RV] && rv && strcmp(e->s[F_RV], rv) == 0)
+    if (e && !e->slim && S(c, e, F_RV) && rv && strcmp(S(c, e, F_RV), rv) == 0)
         entry_ref(e);
     else
         e = NULL;
     pthread_rwlock_unlock(&c->lock);
     if (!e)
         return AS_E_MISSING; /* gone, changed since, or slim already */
-    if (!(n = entry_slim_of(e, keep))) {
+    if (!(n = entry_slim_of(c, e, keep))) {
         entry_unref(c, e);
         return AS_E_NOMEM;
     }
@@ -793,7 +811,7 @@ json_t *as_cache_snapshot(struct as_cache *c)
     for (struct entry *e = c->first; e; e = e->next) {
         if (!(v = entry_old(c, e)) ||
             (c->compact && json_object_set_new(v, STUB_SNAPSHOT, json_true()) != 0) ||
-            json_object_set_new(map, e->s[F_KEY], v) != 0) {
+            json_object_set_new(map, S(c, e, F_KEY), v) != 0) {
             pthread_rwlock_unlock(&c->lock);
             json_decref(map);
             return NULL;
@@ -803,15 +821,19 @@ json_t *as_cache_snapshot(struct as_cache *c)
     return map;
 }
 
+/* Both absent, or equal strings. */
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 /* Whether stub (a body-less stub from as_cache_snapshot) is still what e holds. */
-static bool same_version(const struct entry *e, const json_t *stub)
+static bool same_version(const struct as_cache *c, const struct entry *e, const json_t *stub)
 {
     json_t *meta = json_object_get(stub, "metadata");
-    const char *uid = json_string_value(json_object_get(meta, "uid"));
-    const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
 
-    return (uid == e->s[F_UID] || (uid && e->s[F_UID] && strcmp(uid, e->s[F_UID]) == 0)) &&
-           (rv == e->s[F_RV] || (rv && e->s[F_RV] && strcmp(rv, e->s[F_RV]) == 0));
+    return same_str(json_string_value(json_object_get(meta, "uid")), S(c, e, F_UID)) &&
+           same_str(json_string_value(json_object_get(meta, "resourceVersion")), S(c, e, F_RV));
 }
 
 as_status as_cache_replace(struct as_cache *c, json_t *map)
@@ -835,7 +857,7 @@ as_status as_cache_replace(struct as_cache *c, json_t *map)
     {
         if (c->compact && json_object_get(obj, STUB_SNAPSHOT) != NULL) {
             /* the entry it was made from; gone or changed, its body is lost: refuse */
-            if ((e = find(c, key)) != NULL && same_version(e, obj))
+            if ((e = find(c, key)) != NULL && same_version(c, e, obj))
                 e = entry_ref(e);
             else
                 e = NULL;
@@ -929,8 +951,8 @@ static json_t *collect(struct as_cache *c, enum which w, const char *value)
     pthread_rwlock_rdlock(&c->lock);
     e = w == ALL ? c->first : w == OWNER ? c->by_owner[slot(c, h)] : c->by_label[slot(c, h)];
     for (; e; e = w == ALL ? e->next : w == OWNER ? e->next_owner : e->next_label) {
-        if ((w == OWNER && (e->h_owner != h || strcmp(e->s[F_OWNER], value) != 0)) ||
-            (w == LABEL && (e->h_label != h || strcmp(e->s[F_LABEL], value) != 0)))
+        if ((w == OWNER && (e->h_owner != h || strcmp(S(c, e, F_OWNER), value) != 0)) ||
+            (w == LABEL && (e->h_label != h || strcmp(S(c, e, F_LABEL), value) != 0)))
             continue;
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
