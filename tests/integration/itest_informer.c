@@ -236,6 +236,25 @@ static as_status delete_cm(const char *name)
 }
 
 /*
+ * What changes while an informer is stopped: SET-0..4 are deleted, SET-5..9
+ * get the value "changed", and SET-first_new..first_new+2 are created with
+ * value and tier.
+ */
+static void change_while_away(const char *set, int first_new, const char *value, const char *tier)
+{
+    char name[64];
+
+    for (int i = 0; i < 10; i++) {
+        snprintf(name, sizeof(name), "%s-%d", set, i);
+        ck_assert_int_eq(i < 5 ? delete_cm(name) : patch_cm(name, "changed"), AS_OK);
+    }
+    for (int i = first_new; i < first_new + 3; i++) {
+        snprintf(name, sizeof(name), "%s-%d", set, i);
+        ck_assert_int_eq(create_cm(set, name, value, tier), AS_OK);
+    }
+}
+
+/*
  * n random creates/patches/deletes over 40 names of set; failures (conflicts,
  * injected errors) are tolerated: the cache must match whatever happened.
  * Returns the number of writes that succeeded.
@@ -484,18 +503,7 @@ START_TEST(local_410_while_stopped_relists_and_delivers_deletes)
     as_informer_stop(inf);
     deletes_before = m.deletes;
     /* While it is away: 5 vanish, 5 change, 3 appear, 1 is deleted and created again. */
-    for (int i = 0; i < 5; i++) {
-        snprintf(name, sizeof(name), "gone-%d", i);
-        ck_assert_int_eq(delete_cm(name), AS_OK);
-    }
-    for (int i = 5; i < 10; i++) {
-        snprintf(name, sizeof(name), "gone-%d", i);
-        ck_assert_int_eq(patch_cm(name, "changed"), AS_OK);
-    }
-    for (int i = 20; i < 23; i++) {
-        snprintf(name, sizeof(name), "gone-%d", i);
-        ck_assert_int_eq(create_cm("gone", name, "v", NULL), AS_OK);
-    }
+    change_while_away("gone", 20, "v", NULL);
     ck_assert_int_eq(delete_cm("gone-10"), AS_OK);
     ck_assert_int_eq(create_cm("gone", "gone-10", "again", NULL), AS_OK);
     local_call("POST", "compact", "{}");
@@ -668,18 +676,7 @@ START_TEST(local_compact_cache_lists_in_pages_and_relists_after_410)
     json_decref(arr);
     as_informer_stop(inf);
     /* while it is away: 5 vanish, 5 change, 3 appear; then the server forgets the history */
-    for (int i = 0; i < 5; i++) {
-        snprintf(name, sizeof(name), "cpt-%d", i);
-        ck_assert_int_eq(delete_cm(name), AS_OK);
-    }
-    for (int i = 5; i < 10; i++) {
-        snprintf(name, sizeof(name), "cpt-%d", i);
-        ck_assert_int_eq(patch_cm(name, "changed"), AS_OK);
-    }
-    for (int i = 30; i < 33; i++) {
-        snprintf(name, sizeof(name), "cpt-%d", i);
-        ck_assert_int_eq(create_cm("cpt", name, "new", "db"), AS_OK);
-    }
+    change_while_away("cpt", 30, "new", "db");
     local_call("POST", "compact", "{}");
     ck_assert_msg(as_informer_start(inf, &err) == AS_OK, "%s", err.message);
     assert_exact(inf, &m, "cpt", 20);
