@@ -286,6 +286,17 @@ START_TEST(cache_shares_references_and_keeps_indexes_current)
 }
 END_TEST
 
+/* A new compact cache indexed by the label "app". */
+static struct as_cache *compact_cache(void)
+{
+    struct as_cache *c = NULL;
+    struct as_error err = {0};
+
+    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
+    as_cache_set_compact(c, true);
+    return c;
+}
+
 START_TEST(compact_cache_hands_out_whole_objects_and_stubs_to_the_writer)
 {
     struct as_cache *c = NULL;
@@ -296,8 +307,7 @@ START_TEST(compact_cache_hands_out_whole_objects_and_stubs_to_the_writer)
 
     json_object_set_new(json_object_get(a, "spec") ? json_object_get(a, "spec") : a, "big",
                         json_string("a value only the whole object carries"));
-    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
-    as_cache_set_compact(c, true);
+    c = compact_cache();
     ck_assert_int_eq(as_cache_put(c, "n/a", a, NULL), AS_OK);
     ck_assert_int_eq(as_cache_put(c, "n/b", b, NULL), AS_OK);
     ck_assert_int_eq(a->refcount, 1); /* not kept: its text is */
@@ -361,8 +371,7 @@ START_TEST(stored_copy_shares_nothing_with_the_listed_object)
     json_t *name = as_json_path(a, "metadata.name");
 
     json_object_set_new(a, "data", json_pack("{s:s}", "big", "only the whole object has this"));
-    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
-    as_cache_set_compact(c, true);
+    c = compact_cache();
     ck_assert_int_eq(as_cache_new("app", &plain, &err), AS_OK);
     stub = as_cache_stored_copy(c, a);
     copy = as_cache_stored_copy(plain, a);
@@ -409,13 +418,11 @@ static json_t *numbered(int i)
 START_TEST(compact_cache_of_many_objects_keeps_order_and_indexes_through_growth)
 {
     struct as_cache *c = NULL;
-    struct as_error err = {0};
     json_t *arr, *snap, *o;
     size_t i;
     char key[32];
 
-    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
-    as_cache_set_compact(c, true);
+    c = compact_cache();
     for (int n = 0; n < 1000; n++) { /* far past the first bucket count: the table grows */
         o = numbered(n);
         snprintf(key, sizeof(key), "n/o%04d", n);
@@ -478,12 +485,10 @@ END_TEST
 START_TEST(compact_stubs_keep_identity_owner_and_kind_exactly)
 {
     struct as_cache *c = NULL;
-    struct as_error err = {0};
     json_t *o, *old = NULL, *snap, *ref;
     char key[32], kind[32];
 
-    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
-    as_cache_set_compact(c, true);
+    c = compact_cache();
     o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:b,s:b}]},s:{s:s}}",
                   "apiVersion", "apps/v1", "kind", "Deployment", "metadata", "name", "web",
                   "namespace", "shop", "uid", "u-web", "resourceVersion", "7", "ownerReferences",
@@ -528,14 +533,12 @@ END_TEST
 START_TEST(compact_replace_refuses_stubs_whose_bodies_are_gone)
 {
     struct as_cache *c = NULL;
-    struct as_error err = {0};
     json_t *a = owned("a", "owner-1", "web"), *b = owned("b", "owner-1", "db");
     json_t *a2 = owned("a", "owner-1", "web"), *snap, *stub, *got;
 
     json_object_set_new(json_object_get(a2, "metadata"), "resourceVersion", json_string("2"));
     json_object_set_new(a2, "data", json_pack("{s:s}", "v", "second"));
-    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
-    as_cache_set_compact(c, true);
+    c = compact_cache();
     ck_assert_int_eq(as_cache_put(c, "n/a", a, NULL), AS_OK);
     /* a snapshot stub of a version that has changed since: refused, nothing changes */
     snap = as_cache_snapshot(c);
@@ -576,8 +579,7 @@ START_TEST(slim_entries_keep_identity_and_what_was_kept_until_the_next_version)
            *keep = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", "h", "1"), *snap;
 
     json_object_set_new(a, "spec", json_pack("{s:i}", "replicas", 3));
-    ck_assert_int_eq(as_cache_new("app", &c, &err), AS_OK);
-    as_cache_set_compact(c, true);
+    c = compact_cache();
     ck_assert_int_eq(as_cache_put(c, "n/a", a, NULL), AS_OK);
     ck_assert_int_eq(as_cache_put(c, "n/b", b, NULL), AS_OK);
     ck_assert_int_eq(as_cache_slim(c, "n/a", "2", keep), AS_E_MISSING); /* another version */
