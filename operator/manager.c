@@ -306,6 +306,17 @@ static void rediscover(struct as_op_manager *m)
 
 /* ---- threads ---------------------------------------------------------- */
 
+/* The caches' memory into its gauges (cache.h: every compact cache of the process). */
+static void publish_cache_memory(struct as_op_metrics *mx)
+{
+    struct as_cache_memory mem;
+
+    as_cache_memory_get(&mem);
+    as_metrics_gauge_set(mx->cache_objects, NULL, (double)mem.objects);
+    as_metrics_gauge_set(mx->cache_bytes, NULL, (double)mem.bytes);
+    as_metrics_gauge_set(mx->cache_rss, NULL, (double)mem.resident_bytes);
+}
+
 static void *maint_main(void *arg)
 {
     struct as_op_manager *m = arg;
@@ -317,6 +328,7 @@ static void *maint_main(void *arg)
         nanosleep(&ts, NULL);
         now = mono_ms();
         as_metrics_gauge_set(m->rt.m->depth, NULL, (double)as_workqueue_len(m->rt.queue));
+        publish_cache_memory(m->rt.m);
         if (now >= m->next_trim_ms && as_workqueue_len(m->rt.queue) == 0 &&
             atomic_load(&m->passes) != m->trimmed_at && as_op_manager_synced(m)) {
             /* lists and passes parse and drop many small objects: give the pages back */

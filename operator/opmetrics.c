@@ -53,6 +53,21 @@ as_status as_op_metrics_init(struct as_metrics *reg, struct as_op_metrics *out)
                                   "Version and git commit of this binary (always 1).", build, 2,
                                   &out->build);
     if (st == AS_OK)
+        st = as_metrics_gauge_new(reg, "appstack_operator_cache_objects",
+                                  "Objects held by the informers' caches (AppStacks, children, "
+                                  "referenced Secrets, the optional APIs' CRDs).",
+                                  NULL, 0, &out->cache_objects);
+    if (st == AS_OK)
+        st = as_metrics_gauge_new(reg, "appstack_operator_cache_bytes",
+                                  "Bytes of the cache entries: identity strings and packed "
+                                  "objects.",
+                                  NULL, 0, &out->cache_bytes);
+    if (st == AS_OK)
+        st = as_metrics_gauge_new(reg, "appstack_operator_cache_resident_bytes",
+                                  "Resident memory of the cache entries' slab (the pages they "
+                                  "touch and its chunk headers).",
+                                  NULL, 0, &out->cache_rss);
+    if (st == AS_OK)
         as_metrics_gauge_set(out->build, build_values, 1);
     for (size_t i = 0; st == AS_OK && i < 4; i++) { /* every result shows, 0 until it happens */
         static const char *const results[] = {"success", "requeue", "error", "invalid"};

@@ -32,6 +32,9 @@ struct as_op_metrics {
     struct as_metric_family *leader;        /* gauge */
     struct as_metric_family *writes;        /* counter {verb, kind} of children */
     struct as_metric_family *build;         /* gauge {version, commit} = 1 */
+    struct as_metric_family *cache_objects; /* gauge: entries of the compact caches */
+    struct as_metric_family *cache_bytes;   /* gauge: their slab slots */
+    struct as_metric_family *cache_rss;     /* gauge: the slab's resident pages */
 };
 
 struct as_op_rt {

@@ -796,6 +796,18 @@ as_status as_cache_slim(struct as_cache *c, const char *key, const char *rv, con
     return st;
 }
 
+void as_cache_memory_get(struct as_cache_memory *out)
+{
+    struct as_slab_stats st = {0};
+    struct as_slab *slab = entry_slab();
+
+    if (slab)
+        as_slab_get_stats(slab, &st);
+    out->objects = st.blocks;
+    out->bytes = st.bytes_in_use;
+    out->resident_bytes = (st.pages + st.chunks) * 4096;
+}
+
 bool as_cache_is_slim(const json_t *obj)
 {
     return json_is_true(json_object_get(obj, AS_CACHE_SLIM_MARK));

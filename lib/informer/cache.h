@@ -113,6 +113,16 @@ as_status as_cache_slim(struct as_cache *c, const char *key, const char *rv, con
 #define AS_CACHE_SLIM_MARK "_slim"
 bool as_cache_is_slim(const json_t *obj);
 
+/* The memory of every compact cache of the process (their entries share one slab). */
+struct as_cache_memory {
+    size_t objects;        /* entries */
+    size_t bytes;          /* the slab slots holding them (identity and packed objects) */
+    size_t resident_bytes; /* the slab's resident pages: those entries touch, chunk headers */
+};
+
+/* Any thread. All zero before the first compact entry. */
+void as_cache_memory_get(struct as_cache_memory *out);
+
 /* Number of objects. */
 size_t as_cache_len(struct as_cache *c);
 

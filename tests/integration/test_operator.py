@@ -811,8 +811,17 @@ class OperatorSteadyState(OperatorTestBase):
         for n in ("appstack_operator_reconcile_total",
                   "appstack_operator_reconcile_duration_seconds_count",
                   "appstack_operator_workqueue_depth", "appstack_operator_api_requests_total",
-                  "appstack_operator_leader", "appstack_operator_build_info"):
+                  "appstack_operator_leader", "appstack_operator_build_info",
+                  "appstack_operator_cache_objects", "appstack_operator_cache_bytes",
+                  "appstack_operator_cache_resident_bytes"):
             self.assertIn(n, names)
+        # a converged stack and its children are cached: entries, bytes, pages (the gauges
+        # are set every 200 ms by the maintenance thread)
+        h.wait_for("the cache gauges to count the stack",
+                   lambda: op.metric("appstack_operator_cache_objects") >= 2, 10)
+        self.assertGreater(op.metric("appstack_operator_cache_bytes"),
+                           64 * op.metric("appstack_operator_cache_objects") - 1)
+        self.assertGreaterEqual(op.metric("appstack_operator_cache_resident_bytes"), 4096)
         self.assertGreater(op.metric("appstack_operator_api_requests_total", verb="GET",
                                      code="200"), 0)
         self.assertGreater(op.metric("appstack_operator_reconcile_duration_seconds_count"), 0)
