@@ -58,41 +58,27 @@ as_status as_admit_metrics_register(struct as_metrics *m, struct as_admit_metric
     static const char *const vl[] = {"rule", "mode"};
     static const char *const fl[] = {"webhook", "family"};
     static const char *const rl[] = {"rule"};
-    as_status st;
+    const struct as_metric_spec specs[] = {
+        {AS_METRIC_COUNTER, "appstack_webhook_decisions_total",
+         "Admission decisions by webhook, object kind and result.", dl, 3, &out->decisions},
+        {AS_METRIC_HISTOGRAM, "appstack_webhook_request_duration_seconds",
+         "Time from request to response, by webhook.", wl, 1, &out->latency},
+        {AS_METRIC_HISTOGRAM, "appstack_webhook_policy_evaluation_seconds",
+         "Time spent in the policy engine, by webhook.", wl, 1, &out->eval},
+        {AS_METRIC_HISTOGRAM, "appstack_webhook_rule_family_evaluation_seconds",
+         "Time spent in each policy rule family, by webhook.", fl, 2, &out->family},
+        {AS_METRIC_COUNTER, "appstack_webhook_rule_evaluation_seconds_total",
+         "Time spent in each rule's own checks (work a family shares between its rules is only "
+         "in the family histogram).",
+         rl, 1, &out->rule_seconds},
+        {AS_METRIC_COUNTER, "appstack_webhook_rule_evaluations_total",
+         "Evaluations of each rule (divide the seconds by this for the mean).", rl, 1,
+         &out->rule_evals},
+        {AS_METRIC_COUNTER, "appstack_webhook_violations_total",
+         "Policy violations found, by rule id and effective mode.", vl, 2, &out->violations},
+    };
 
-    st = as_metrics_counter_new(m, "appstack_webhook_decisions_total",
-                                "Admission decisions by webhook, object kind and result.", dl, 3,
-                                &out->decisions);
-    if (st == AS_OK)
-        st = as_metrics_histogram_new(m, "appstack_webhook_request_duration_seconds",
-                                      "Time from request to response, by webhook.", wl, 1,
-                                      as_metrics_latency_buckets, as_metrics_latency_buckets_n,
-                                      &out->latency);
-    if (st == AS_OK)
-        st = as_metrics_histogram_new(m, "appstack_webhook_policy_evaluation_seconds",
-                                      "Time spent in the policy engine, by webhook.", wl, 1,
-                                      as_metrics_latency_buckets, as_metrics_latency_buckets_n,
-                                      &out->eval);
-    if (st == AS_OK)
-        st = as_metrics_histogram_new(m, "appstack_webhook_rule_family_evaluation_seconds",
-                                      "Time spent in each policy rule family, by webhook.", fl, 2,
-                                      as_metrics_latency_buckets, as_metrics_latency_buckets_n,
-                                      &out->family);
-    if (st == AS_OK)
-        st = as_metrics_counter_new(m, "appstack_webhook_rule_evaluation_seconds_total",
-                                    "Time spent in each rule's own checks (work a family shares "
-                                    "between its rules is only in the family histogram).",
-                                    rl, 1, &out->rule_seconds);
-    if (st == AS_OK)
-        st = as_metrics_counter_new(m, "appstack_webhook_rule_evaluations_total",
-                                    "Evaluations of each rule (divide the seconds by this for "
-                                    "the mean).",
-                                    rl, 1, &out->rule_evals);
-    if (st == AS_OK)
-        st = as_metrics_counter_new(m, "appstack_webhook_violations_total",
-                                    "Policy violations found, by rule id and effective mode.", vl,
-                                    2, &out->violations);
-    return st;
+    return as_metrics_register(m, specs, sizeof(specs) / sizeof(specs[0]));
 }
 
 /* Appends s as a JSON string (quoted, escaped as jansson does) to out; NULL as "". */

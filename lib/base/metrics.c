@@ -473,3 +473,28 @@ as_status as_metrics_render(struct as_metrics *m, struct as_buf *out)
                             dropped);
     return st;
 }
+
+as_status as_metrics_register(struct as_metrics *m, const struct as_metric_spec *specs, size_t n)
+{
+    as_status st = AS_OK;
+
+    for (size_t i = 0; st == AS_OK && i < n; i++) {
+        const struct as_metric_spec *sp = &specs[i];
+        switch (sp->type) {
+        case AS_METRIC_COUNTER:
+            st = as_metrics_counter_new(m, sp->name, sp->help, sp->labels, sp->n_labels, sp->out);
+            break;
+        case AS_METRIC_GAUGE:
+            st = as_metrics_gauge_new(m, sp->name, sp->help, sp->labels, sp->n_labels, sp->out);
+            break;
+        case AS_METRIC_HISTOGRAM:
+            st = as_metrics_histogram_new(m, sp->name, sp->help, sp->labels, sp->n_labels,
+                                          as_metrics_latency_buckets, as_metrics_latency_buckets_n,
+                                          sp->out);
+            break;
+        default:
+            st = AS_E_INVALID_ARG;
+        }
+    }
+    return st;
+}

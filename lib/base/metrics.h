@@ -52,6 +52,22 @@ as_status as_metrics_histogram_new(struct as_metrics *m, const char *name, const
                                    struct as_metric_family **out);
 
 /*
+ * A family to register with as_metrics_register: its type, name, help text,
+ * label names (n_labels of them; NULL for none) and where the family goes.
+ * Histograms get as_metrics_latency_buckets.
+ */
+struct as_metric_spec {
+    enum as_metric_type type;
+    const char *name, *help;
+    const char *const *labels;
+    size_t n_labels;
+    struct as_metric_family **out;
+};
+
+/* Registers specs[0..n) in order; stops at the first failure and returns it. */
+as_status as_metrics_register(struct as_metrics *m, const struct as_metric_spec *specs, size_t n);
+
+/*
  * Updates the series named by values (exactly the family's label count;
  * NULL when it has none). Counters only grow (negative deltas are ignored).
  * Returns AS_E_LIMIT when the series bound is reached, AS_E_INVALID_ARG for

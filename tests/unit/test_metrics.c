@@ -161,6 +161,39 @@ START_TEST(updates_from_threads_are_not_lost)
 }
 END_TEST
 
+START_TEST(specs_register_in_order_and_stop_at_the_first_failure)
+{
+    struct as_metrics *m = NULL;
+    struct as_metric_family *c = NULL, *g = NULL, *h = NULL, *late = NULL;
+    static const char *const kind[] = {"kind"};
+    const struct as_metric_spec ok[] = {
+        {AS_METRIC_COUNTER, "t_total", "A counter.", kind, 1, &c},
+        {AS_METRIC_GAUGE, "t_gauge", "A gauge.", NULL, 0, &g},
+        {AS_METRIC_HISTOGRAM, "t_seconds", "A histogram.", NULL, 0, &h},
+    };
+    const struct as_metric_spec dup[] = {
+        {AS_METRIC_GAUGE, "t_gauge", "Again.", NULL, 0, &late},
+        {AS_METRIC_GAUGE, "t_late", "Never reached.", NULL, 0, &late},
+    };
+    const char *v[] = {"Pod"};
+    double x = 0;
+
+    ck_assert_int_eq(as_metrics_new(&m), AS_OK);
+    ck_assert_int_eq(as_metrics_register(m, ok, 3), AS_OK);
+    ck_assert_int_eq(as_metrics_counter_add(c, v, 2), AS_OK);
+    ck_assert_int_eq(as_metrics_gauge_set(g, NULL, 5), AS_OK);
+    ck_assert_int_eq(as_metrics_histogram_observe(h, NULL, 0.01), AS_OK);
+    ck_assert_int_eq(as_metrics_value(c, v, &x), AS_OK);
+    ck_assert(x == 2);
+    ck_assert_int_eq(as_metrics_value(h, NULL, &x), AS_OK);
+    ck_assert(x == 1);
+    ck_assert_int_eq(as_metrics_counter_add(g, NULL, 1), AS_E_INVALID_ARG); /* types as asked */
+    ck_assert_int_eq(as_metrics_register(m, dup, 2), AS_E_INVALID_ARG);
+    ck_assert_ptr_null(late); /* stopped at the duplicate */
+    as_metrics_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("metrics");
@@ -172,6 +205,7 @@ int main(void)
     tcase_add_test(tc, bad_names_duplicates_and_type_mismatch_are_refused);
     tcase_add_test(tc, series_are_bounded);
     tcase_add_test(tc, updates_from_threads_are_not_lost);
+    tcase_add_test(tc, specs_register_in_order_and_stop_at_the_first_failure);
     suite_add_tcase(s, tc);
     return as_check_run(s);
 }
