@@ -8,27 +8,27 @@
 #include "render/render.h"
 
 static const struct as_op_kind table[] = {
-    {"v1", "ServiceAccount", 0, NULL, true},
-    {"v1", "Secret", 0, NULL, false},
-    {"v1", "ConfigMap", 0, NULL, true},
-    {"v1", "PersistentVolumeClaim", 0, NULL, false},
-    {"v1", "Service", 0, NULL, true},
-    {"apps/v1", "Deployment", 0, NULL, false},
-    {"apps/v1", "StatefulSet", 0, NULL, false},
-    {"batch/v1", "Job", 0, NULL, false},
-    {"batch/v1", "CronJob", 0, NULL, false},
-    {"autoscaling/v2", "HorizontalPodAutoscaler", 0, NULL, true},
-    {"policy/v1", "PodDisruptionBudget", 0, NULL, true},
-    {"networking.k8s.io/v1", "NetworkPolicy", 0, NULL, true},
-    {"networking.k8s.io/v1", "Ingress", 0, NULL, true},
+    {"v1", "ServiceAccount", 0, NULL, AS_OP_SLIM_IDENTITY},
+    {"v1", "Secret", 0, NULL, AS_OP_SLIM_NONE},
+    {"v1", "ConfigMap", 0, NULL, AS_OP_SLIM_IDENTITY},
+    {"v1", "PersistentVolumeClaim", 0, NULL, AS_OP_SLIM_NONE},
+    {"v1", "Service", 0, NULL, AS_OP_SLIM_IDENTITY},
+    {"apps/v1", "Deployment", 0, NULL, AS_OP_SLIM_WORKLOAD},
+    {"apps/v1", "StatefulSet", 0, NULL, AS_OP_SLIM_WORKLOAD},
+    {"batch/v1", "Job", 0, NULL, AS_OP_SLIM_NONE},
+    {"batch/v1", "CronJob", 0, NULL, AS_OP_SLIM_NONE},
+    {"autoscaling/v2", "HorizontalPodAutoscaler", 0, NULL, AS_OP_SLIM_IDENTITY},
+    {"policy/v1", "PodDisruptionBudget", 0, NULL, AS_OP_SLIM_IDENTITY},
+    {"networking.k8s.io/v1", "NetworkPolicy", 0, NULL, AS_OP_SLIM_IDENTITY},
+    {"networking.k8s.io/v1", "Ingress", 0, NULL, AS_OP_SLIM_IDENTITY},
     {"gateway.networking.k8s.io/v1", "HTTPRoute", AS_API_GATEWAY,
-     "httproutes.gateway.networking.k8s.io", true},
+     "httproutes.gateway.networking.k8s.io", AS_OP_SLIM_IDENTITY},
     {"cert-manager.io/v1", "Certificate", AS_API_CERT_MANAGER, "certificates.cert-manager.io",
-     false},
+     AS_OP_SLIM_NONE},
     {"monitoring.coreos.com/v1", "ServiceMonitor", AS_API_PROMETHEUS_OPERATOR,
-     "servicemonitors.monitoring.coreos.com", true},
+     "servicemonitors.monitoring.coreos.com", AS_OP_SLIM_IDENTITY},
     {"monitoring.coreos.com/v1", "PrometheusRule", AS_API_PROMETHEUS_OPERATOR,
-     "prometheusrules.monitoring.coreos.com", true},
+     "prometheusrules.monitoring.coreos.com", AS_OP_SLIM_IDENTITY},
 };
 
 const struct as_op_kind *as_op_kinds(size_t *n)
@@ -54,9 +54,9 @@ const struct as_kube_resource *as_op_kind_resource(size_t i)
     return as_kube_resource_by_kind(table[i].api_version, table[i].kind);
 }
 
-bool as_op_kind_slim(size_t i)
+enum as_op_slim as_op_kind_slim(size_t i)
 {
-    return i < sizeof(table) / sizeof(table[0]) && table[i].slim;
+    return i < sizeof(table) / sizeof(table[0]) ? table[i].slim : AS_OP_SLIM_NONE;
 }
 
 unsigned as_op_kind_api_of_crd(const char *crd_name)

@@ -12,18 +12,26 @@
 
 #include "kube/resource.h"
 
+/*
+ * How much of a child the cache keeps once it compared equal to what the
+ * operator applies (reconcile_write.c, cache.h as_cache_slim). The status
+ * reads workloads, Jobs, CronJobs and Certificates; the secrets code reads
+ * Secrets; pruning reads Secret types and claims.
+ */
+enum as_op_slim {
+    AS_OP_SLIM_NONE,     /* the whole object: more of it is read */
+    AS_OP_SLIM_IDENTITY, /* its identity and applied hash: nothing more is read */
+    AS_OP_SLIM_WORKLOAD, /* also what the status reads of a Deployment or StatefulSet:
+                            metadata.generation, spec.replicas, the containers' names and
+                            images, and status */
+};
+
 struct as_op_kind {
     const char *api_version; /* "apps/v1" */
     const char *kind;        /* "Deployment" */
     unsigned needs_api;      /* AS_API_* bit, 0 = always served */
     const char *crd;         /* CRD name that brings the kind, or NULL */
-    /*
-     * Nothing of it is read but its identity once it compares equal to what
-     * the operator applies (the status reads workloads, Jobs, Certificates;
-     * the secrets code reads Secrets; pruning reads Secret types and claims):
-     * its cache entry is then slimmed (reconcile_write.c, cache.h).
-     */
-    bool slim;
+    enum as_op_slim slim;    /* what its cache entry keeps once it compares equal */
 };
 
 /* The table (static) and its length. */
@@ -35,8 +43,8 @@ int as_op_kind_index(const char *api_version, const char *kind);
 /* The resource (resource.h) of table entry i; NULL only if the table and resource.c disagree. */
 const struct as_kube_resource *as_op_kind_resource(size_t i);
 
-/* True when table entry i may be kept slim once compared (see slim above). */
-bool as_op_kind_slim(size_t i);
+/* What the cache keeps of table entry i once compared (AS_OP_SLIM_NONE past the end). */
+enum as_op_slim as_op_kind_slim(size_t i);
 
 /* The AS_API_* bit a CRD name brings (0 when it is none of ours). */
 unsigned as_op_kind_api_of_crd(const char *crd_name);

@@ -15,6 +15,7 @@
 #include "kube/ops.h"
 #include "prune.h"
 #include "reconcile_int.h"
+#include "slim.h"
 
 json_t *as_op_live(struct as_op_rt *rt, const char *api_version, const char *kind, const char *ns,
                    const char *name)
@@ -184,8 +185,9 @@ static bool slim_needs_apply(const json_t *desired, const json_t *live, char *wh
 
 /*
  * live (whole, from the cache) compared equal to desired: for a kind the
- * operator reads nothing more of (kinds.h), the cache keeps only its identity
- * and applied hash from now on. Best effort: a failure only costs memory.
+ * operator reads little more of (kinds.h), the cache keeps only its identity,
+ * applied hash and, for a workload, what the status reads, from now on. Best
+ * effort: a failure only costs memory.
  */
 static void slim_child(struct as_op_pass *p, int idx, const json_t *live)
 {
@@ -197,8 +199,7 @@ static void slim_child(struct as_op_pass *p, int idx, const json_t *live)
 
     if (!inf || !rv || !hash || as_informer_object_key(live, key, sizeof(key)) != AS_OK)
         return;
-    keep =
-        json_pack("{s:{s:{s:s}}}", "metadata", "annotations", AS_OP_APPLIED_HASH_ANNOTATION, hash);
+    keep = as_op_slim_keep(as_op_kind_slim((size_t)idx), live, hash);
     if (keep)
         as_cache_slim(as_informer_cache(inf), key, rv, keep);
     json_decref(keep);
@@ -232,7 +233,8 @@ static void write_one(struct as_op_pass *p, json_t *obj, const struct as_op_gath
     } else if (as_cache_is_slim(live) ? slim_needs_apply(obj, live, where, sizeof(where))
                                       : as_op_needs_apply(obj, live, where, sizeof(where))) {
         apply_one(p, obj, live, where);
-    } else if (live != NULL && !as_cache_is_slim(live) && as_op_kind_slim((size_t)idx)) {
+    } else if (live != NULL && !as_cache_is_slim(live) &&
+               as_op_kind_slim((size_t)idx) != AS_OP_SLIM_NONE) {
         slim_child(p, idx, live);
     }
     json_decref(live);

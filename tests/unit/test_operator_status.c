@@ -2,14 +2,19 @@
  * test_operator_status.c - unit tests for operator/status (and optime):
  * kstatus conditions for a healthy stack and for each way it can be not
  * ready, lastTransitionTime keeping, Stalled on render errors, the absence
- * of secret values, status fields, and the next requeue deadline.
+ * of secret values, status fields, and the next requeue deadline; and the
+ * same status from children the cache keeps slim (operator/slim).
  */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check_run.h"
+#include "../../operator/diff.h"
 #include "../../operator/optime.h"
+#include "../../operator/slim.h"
 #include "../../operator/status.h"
+#include "informer/cache.h"
 #include "op_test_util.h"
 #include "render/schema.h"
 
@@ -685,6 +690,109 @@ START_TEST(huge_error_lists_are_cut_not_dropped)
 }
 END_TEST
 
+/*
+ * live as the operator's cache holds it once each child compared equal: the
+ * children of a slim kind (kinds.h) put in a compact cache, slimmed with
+ * what as_op_slim_keep keeps, read back. New array.
+ */
+static json_t *slimmed(const json_t *children)
+{
+    struct as_cache *c = NULL;
+    struct as_error err;
+    json_t *out = json_array(), *o;
+    size_t i;
+
+    ck_assert_int_eq(as_cache_new(NULL, &c, &err), AS_OK);
+    as_cache_set_compact(c, true);
+    json_array_foreach(children, i, o)
+    {
+        const char *api = json_string_value(json_object_get(o, "apiVersion"));
+        const char *kind = json_string_value(json_object_get(o, "kind"));
+        enum as_op_slim how = as_op_kind_slim((size_t)as_op_kind_index(api, kind));
+        json_t *copy = json_deep_copy(o), *meta = json_object_get(copy, "metadata"), *keep;
+        char key[128];
+
+        /* the informer's key (namespace/name): a stub takes its name from it */
+        snprintf(key, sizeof(key), "shop/%s", json_string_value(as_json_path(o, "metadata.name")));
+        json_object_set_new(meta, "namespace", json_string("shop"));
+        json_object_set_new(meta, "resourceVersion", json_string("7"));
+        json_object_set_new(meta, "annotations",
+                            json_pack("{s:s}", AS_OP_APPLIED_HASH_ANNOTATION, "h1"));
+        ck_assert_int_eq(as_cache_put(c, key, copy, NULL), AS_OK);
+        keep = as_op_slim_keep(how, copy, "h1");
+        ck_assert((keep == NULL) == (how == AS_OP_SLIM_NONE));
+        if (keep)
+            ck_assert_int_eq(as_cache_slim(c, key, "7", keep), AS_OK);
+        json_decref(keep);
+        json_decref(copy);
+        copy = as_cache_get(c, key);
+        ck_assert(as_cache_is_slim(copy) == (how != AS_OP_SLIM_NONE));
+        json_array_append_new(out, copy);
+    }
+    as_cache_free(c);
+    return out;
+}
+
+/* The status from slim children equals the status from whole ones. */
+static void assert_same_status_when_slim(const char *what)
+{
+    json_t *whole = compute(NULL), *slim, *full = live;
+
+    live = slimmed(full);
+    slim = compute(NULL);
+    json_decref(live);
+    live = full;
+    if (!json_equal(whole, slim)) {
+        json_dumpf(whole, stderr, JSON_SORT_KEYS);
+        fputs("\n", stderr);
+        json_dumpf(slim, stderr, JSON_SORT_KEYS);
+        fputs("\n", stderr);
+    }
+    ck_assert_msg(json_equal(whole, slim), "%s: the status differs from slim children", what);
+    json_decref(whole);
+    json_decref(slim);
+}
+
+START_TEST(slim_children_give_the_same_status)
+{
+    json_t *dep = lv("Deployment", "shop-api"), *sts = lv("StatefulSet", "shop-postgres");
+    json_t *keep, *ctr;
+
+    assert_same_status_when_slim("healthy");
+    json_object_set_new(json_object_get(dep, "metadata"), "generation", json_integer(3));
+    assert_same_status_when_slim("generation lags");
+    json_object_set_new(json_object_get(dep, "spec"), "replicas", json_integer(3));
+    json_object_set_new(json_object_get(dep, "status"), "availableReplicas", json_integer(1));
+    assert_same_status_when_slim("unavailable");
+    json_object_set_new(json_object_get(sts, "status"), "updateRevision",
+                        json_string("shop-postgres-8aa"));
+    assert_same_status_when_slim("statefulset rolling");
+    ctr = json_array_get(as_json_path(dep, "spec.template.spec.containers"), 1);
+    json_object_set_new(ctr, "image", json_string("acme/api:2.0"));
+    assert_same_status_when_slim("new image");
+
+    /* a workload keeps only what the status reads; other kinds only the hash */
+    keep = as_op_slim_keep(AS_OP_SLIM_WORKLOAD, dep, "h2");
+    ck_assert_str_eq(json_string_value(json_object_get(as_json_path(keep, "metadata.annotations"),
+                                                       AS_OP_APPLIED_HASH_ANNOTATION)),
+                     "h2");
+    ck_assert_ptr_null(json_object_get(
+        json_array_get(as_json_path(keep, "spec.template.spec.containers"), 1), "env"));
+    ck_assert_str_eq(
+        json_string_value(json_object_get(
+            json_array_get(as_json_path(keep, "spec.template.spec.containers"), 1), "image")),
+        "acme/api:2.0");
+    ck_assert(json_equal(json_object_get(keep, "status"), json_object_get(dep, "status")));
+    json_decref(keep);
+    keep = as_op_slim_keep(AS_OP_SLIM_IDENTITY, dep, "h2");
+    ck_assert_uint_eq(json_object_size(keep), 1);
+    ck_assert_uint_eq(json_object_size(json_object_get(keep, "metadata")), 1);
+    json_decref(keep);
+    ck_assert_ptr_null(as_op_slim_keep(AS_OP_SLIM_NONE, dep, "h2"));
+    ck_assert_ptr_null(as_op_slim_keep(AS_OP_SLIM_WORKLOAD, dep, NULL));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("operator_status");
@@ -710,6 +818,7 @@ int main(void)
     tcase_add_test(tc, status_changed_and_bad_input);
     tcase_add_test(tc, status_conforms_to_the_crd_schema);
     tcase_add_test(tc, huge_error_lists_are_cut_not_dropped);
+    tcase_add_test(tc, slim_children_give_the_same_status);
     suite_add_tcase(s, tc);
     return as_check_run(s);
 }
