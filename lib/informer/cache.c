@@ -655,9 +655,18 @@ void as_cache_free(struct as_cache *c)
 }
 
 /* The entry to store for obj under key: its staged entry, or a new one. NULL: out of memory. */
+static bool is_staged_stub(const struct as_cache *c, const json_t *obj)
+{
+    return c->compact && json_object_get(obj, STUB_STAGED) != NULL;
+}
+
+/*
+ * The entry to store obj under key: a staged stub's entry (NULL when it is no
+ * longer staged), else a new one (NULL when out of memory).
+ */
 static struct entry *entry_for(struct as_cache *c, const char *key, json_t *obj)
 {
-    if (c->compact && json_object_get(obj, STUB_STAGED) != NULL)
+    if (is_staged_stub(c, obj))
         return unstage(c, key, obj);
     return entry_new(c, key, obj, c->compact ? BODY_PACKED : BODY_OBJECT);
 }
@@ -669,7 +678,7 @@ as_status as_cache_put(struct as_cache *c, const char *key, json_t *obj, json_t 
     if (old_out)
         *old_out = NULL;
     if (!e)
-        return AS_E_NOMEM;
+        return is_staged_stub(c, obj) ? AS_E_MISSING : AS_E_NOMEM;
     pthread_rwlock_wrlock(&c->lock);
     if ((old = find(c, key)) != NULL)
         unlink_entry(c, old);
@@ -873,13 +882,12 @@ as_status as_cache_replace(struct as_cache *c, json_t *map)
                 e = entry_ref(e);
             else
                 e = NULL;
-        } else {
-            e = entry_for(c, key, obj);
+            st = e ? AS_OK : AS_E_MISSING;
+        } else if (!(e = entry_for(c, key, obj))) {
+            st = is_staged_stub(c, obj) ? AS_E_MISSING : AS_E_NOMEM;
         }
-        if (!e) {
-            st = AS_E_MISSING;
+        if (!e)
             break;
-        }
         fresh[i++] = e;
     }
     pthread_rwlock_unlock(&c->lock);

@@ -60,6 +60,8 @@ void as_cache_free(struct as_cache *c);
 /*
  * Writer: stores obj (a new reference is taken) under key. *old_out (when
  * old_out is set) receives the replaced object as a new reference, or NULL.
+ * AS_E_MISSING (nothing changed) for a staged stub whose entry is no longer
+ * staged (unstaged, or taken by an earlier put or replace); AS_E_NOMEM.
  */
 as_status as_cache_put(struct as_cache *c, const char *key, json_t *obj, json_t **old_out);
 

@@ -552,6 +552,7 @@ START_TEST(compact_replace_refuses_stubs_whose_bodies_are_gone)
     ck_assert(json_is_true(json_object_get(stub, "_staged")));
     as_cache_unstage(c);
     ck_assert_int_eq(as_cache_replace(c, json_pack("{s:O}", "n/b", stub)), AS_E_MISSING);
+    ck_assert_int_eq(as_cache_put(c, "n/b", stub, NULL), AS_E_MISSING);
     ck_assert_uint_eq(as_cache_len(c), 1);
     /* staged again, it is taken whole */
     json_decref(stub);
