@@ -30,6 +30,7 @@
 #include "manager.h"
 #include "opmetrics.h"
 #include "options.h"
+#include "render/render.h"
 
 #define METRICS_MAX (4u * 1024u * 1024u)
 
@@ -172,7 +173,8 @@ static int run(struct app *a)
     mo.workers = a->o.workers;
     mo.sync_period_s = a->o.sync_period_s;
     mo.metrics = &a->m;
-    if (st == AS_OK) /* before the servers: their thread reads a->mgr */
+    as_render_preload(); /* a fixed cost, paid before the threads' allocations start */
+    if (st == AS_OK)     /* before the servers: their thread reads a->mgr */
         st = as_op_manager_new(&mo, &a->mgr, &err);
     if (st == AS_OK)
         st = start_http(a, "--metrics-bind-address", a->o.metrics_addr, &a->metrics_srv, &err);
@@ -245,6 +247,9 @@ int main(int argc, char **argv)
     as_log_setup(a.o.log_level, a.o.log_format);
     /* ~25 threads would each get a malloc arena; two keep the footprint small (bench) */
     mallopt(M_ARENA_MAX, 2);
+    /* a fixed threshold: list bodies and parse buffers above 64 KiB are mapped and unmapped
+     * on their own instead of raising the dynamic threshold and settling in the heap */
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     json_object_seed(0);
     make_identity(a.identity, sizeof(a.identity));
     memset(&sa, 0, sizeof(sa));

@@ -282,6 +282,11 @@ done:
     return st;
 }
 
+void as_render_preload(void)
+{
+    (void)as__schema_get();
+}
+
 as_status as_render_needed_secrets(const json_t *appstack, json_t **needed_out,
                                    struct as_field_errors *errors)
 {

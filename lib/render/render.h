@@ -95,6 +95,14 @@ as_status as_render(const json_t *appstack, const struct as_render_facts *facts,
                     json_t **objects_out, struct as_field_errors *errors);
 
 /*
+ * Parses the embedded schema now instead of on the first call that needs it
+ * (once per process, thread-safe). A long-running program calls it before
+ * its threads start, so the schema's many small allocations sit together
+ * rather than scattered among a first reconcile's short-lived ones.
+ */
+void as_render_preload(void);
+
+/*
  * Lists the generated Secret values the spec needs, as a new object
  * {"<secret name>": {"<key>": {"length": N, "encoding": "hex|base64|alphanumeric"}}}
  * (caller owns), so the operator (or the CLI) can make the missing ones before
