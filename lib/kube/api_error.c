@@ -68,6 +68,15 @@ static as_status classify_http(long http_code)
     return AS_E_API_OTHER;
 }
 
+void as_kube_api_error_clear(struct as_kube_api_error *e)
+{
+    e->code = AS_OK;
+    e->http_code = 0;
+    e->reason[0] = e->message[0] = e->kind[0] = e->name[0] = '\0';
+    e->retry_after_seconds = 0;
+    e->ncauses = e->ncauses_total = 0;
+}
+
 as_status as_kube_classify(long http_code, const char *reason)
 {
     if (reason && *reason) {

@@ -48,6 +48,9 @@ struct as_kube_api_error {
     struct as_kube_status_cause causes[AS_KUBE_MAX_CAUSES];
 };
 
+/* Empties e: code AS_OK, no strings, no causes (the causes array itself is left as it is). */
+void as_kube_api_error_clear(struct as_kube_api_error *e);
+
 /*
  * Pure classification: the as_status for an HTTP code and a Status reason
  * (NULL or "" when unknown). Never AS_OK for http_code outside 200..299.

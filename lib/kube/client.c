@@ -404,28 +404,35 @@ static as_status add_header(struct curl_slist **headers, const char *line)
 as_status as_kube__auth_headers(struct as_kube_client *c, const char *content_type,
                                 struct curl_slist **headers, struct as_error *err)
 {
-    char line[TOKEN_MAX + 32], token[TOKEN_MAX];
+    /* on the heap, not the stack: 32 KiB of stack here stayed resident in every thread */
+    char *line = calloc(1, TOKEN_MAX + 32), *token = calloc(1, TOKEN_MAX);
     bool has = false;
-    as_status st;
+    as_status st = line && token ? AS_OK : AS_E_NOMEM;
 
-    st = add_header(headers, "Accept: application/json");
+    if (st == AS_OK)
+        st = add_header(headers, "Accept: application/json");
     if (st == AS_OK)
         st = add_header(headers, "Expect:");
     if (st == AS_OK && content_type) {
-        snprintf(line, sizeof(line), "Content-Type: %s", content_type);
+        snprintf(line, TOKEN_MAX + 32, "Content-Type: %s", content_type);
         st = add_header(headers, line);
     }
     if (st == AS_OK && c->host_header)
         st = add_header(headers, c->host_header);
-    if (st != AS_OK)
+    if (st != AS_OK) {
+        free(line);
+        free(token);
         return as_error_set(err, st, "out of memory");
-    st = as_kube_config_token(c->cfg, token, sizeof(token), &has, err);
+    }
+    st = as_kube_config_token(c->cfg, token, TOKEN_MAX, &has, err);
     if (st == AS_OK && has) {
-        snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
+        snprintf(line, TOKEN_MAX + 32, "Authorization: Bearer %s", token);
         if (add_header(headers, line) != AS_OK)
             st = as_error_set(err, AS_E_NOMEM, "out of memory");
     }
-    as_memwipe(token, sizeof(token));
-    as_memwipe(line, sizeof(line));
+    as_memwipe(token, TOKEN_MAX);
+    as_memwipe(line, TOKEN_MAX + 32);
+    free(line);
+    free(token);
     return st;
 }

@@ -128,6 +128,14 @@ struct as_kube_response {
     struct as_kube_api_error api; /* filled when http_code is not 2xx */
 };
 
+/*
+ * Empties *resp (caller storage) for as_kube_request, which does it too, and
+ * as_kube_response_free. Unlike "= {0}" it leaves the API error's causes
+ * array (13 KiB) untouched: only api.ncauses of them are ever read, and
+ * zeroing them kept those stack pages resident in every thread.
+ */
+void as_kube_response_init(struct as_kube_response *resp);
+
 /* Frees resp->body; resp itself is caller storage. */
 void as_kube_response_free(struct as_kube_response *resp);
 

@@ -60,9 +60,10 @@ static as_status fetch(struct as_kube_discovery *d, const char *path, json_t **o
                        struct as_error *err)
 {
     struct as_kube_request req = {0};
-    struct as_kube_response resp = {0};
+    struct as_kube_response resp;
     as_status st;
 
+    as_kube_response_init(&resp);
     req.method = "GET";
     req.path = path;
     req.max_response_bytes = DISCOVERY_MAX;

@@ -77,11 +77,12 @@ static as_status call_json(struct as_kube_client *c, const char *method, const c
 {
     static const struct call_ctl defaults;
     struct as_kube_request req = {0};
-    struct as_kube_response resp = {0};
+    struct as_kube_response resp;
     char *text = NULL;
     json_t *doc = NULL;
     as_status st;
 
+    as_kube_response_init(&resp);
     if (body && !(text = json_dumps(body, JSON_COMPACT)))
         return as_error_set(err, AS_E_NOMEM, "%s %s: cannot serialise the body", method, path);
     req.method = method;

@@ -47,6 +47,15 @@ void as_kube__set_last_api_error(const struct as_kube_api_error *e)
     last_api_set = true;
 }
 
+void as_kube_response_init(struct as_kube_response *resp)
+{
+    resp->http_code = 0;
+    as_buf_init(&resp->body, 0);
+    resp->retry_after_seconds = 0;
+    resp->attempts = 0;
+    as_kube_api_error_clear(&resp->api);
+}
+
 void as_kube_response_free(struct as_kube_response *resp)
 {
     if (resp)
@@ -361,7 +370,7 @@ as_status as_kube_request(struct as_kube_client *c, const struct as_kube_request
     CURLcode rc = CURLE_OK;
     long wait_ms = 0;
 
-    memset(resp, 0, sizeof(*resp));
+    as_kube_response_init(resp);
     as_buf_init(&resp->body,
                 req->max_response_bytes ? req->max_response_bytes : c->opts.max_response_bytes);
     last_api_set = false;

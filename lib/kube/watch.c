@@ -113,17 +113,22 @@ as_status as_kube_watch(struct as_kube_client *c, const struct as_kube_resource 
     const struct as_kube_watch_options *o = opts ? opts : &none;
     struct watch_state w;
     struct as_kube_request req = {0};
-    struct as_kube_response resp = {0};
+    struct as_kube_response resp;
     struct as_buf path;
     as_status st;
 
     as_buf_init(&path, 8192);
+    as_kube_response_init(&resp);
     if (!res || !fn)
         return as_error_set(err, AS_E_INVALID_ARG, "watch: resource and callback are required");
     if ((st = watch_path(res, ns, o, &path, err)) != AS_OK)
         goto done;
-    memset(&w, 0, sizeof(w));
+    /* field by field: w.api's causes are written only by an ERROR event (see
+       as_kube_response_init) */
     as_watch_framer_init(&w.framer, o->max_line ? o->max_line : AS_KUBE_WATCH_MAX_LINE);
+    w.error_event = w.callback_stop = false;
+    as_kube_api_error_clear(&w.api);
+    memset(&w.err, 0, sizeof(w.err));
     w.fn = fn;
     w.ctx = ctx;
     req.method = "GET";

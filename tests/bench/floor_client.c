@@ -30,13 +30,14 @@ int main(void)
 {
     struct as_kube_config_options co = {.no_in_cluster = true};
     struct as_kube_request req = {.method = "GET", .path = "/version"};
-    struct as_kube_response resp = {0};
+    struct as_kube_response resp;
     struct as_kube_config *cfg = NULL;
     struct as_kube_client *cl = NULL;
     struct as_error err = {0};
     struct sigaction sa = {.sa_handler = on_signal};
     as_status st;
 
+    as_kube_response_init(&resp);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     st = as_kube_global_init(&err);

@@ -9,6 +9,7 @@
 
 #include "check_run.h"
 #include "kube/api_error.h"
+#include "kube/client.h"
 
 /* Builds a Status body the way kube-apiserver shapes it. */
 static void status_body(char *buf, size_t size, long code, const char *reason, const char *msg)
@@ -176,6 +177,41 @@ START_TEST(retry_after_seconds_detail)
 }
 END_TEST
 
+START_TEST(clear_and_response_init_empty_everything_but_the_causes_array)
+{
+    static struct as_kube_response resp;
+    const char *body = "{\"kind\":\"Status\",\"reason\":\"Invalid\",\"code\":422,"
+                       "\"details\":{\"causes\":[{\"field\":\"spec.x\"}]}}";
+
+    memset(&resp, 0xab, sizeof(resp));
+    as_kube_response_init(&resp);
+    ck_assert_int_eq(resp.http_code, 0);
+    ck_assert_ptr_null(resp.body.data);
+    ck_assert_uint_eq(resp.body.len, 0);
+    ck_assert_int_eq(resp.attempts, 0);
+    ck_assert_int_eq(resp.retry_after_seconds, 0);
+    ck_assert_int_eq(resp.api.code, AS_OK);
+    ck_assert_str_eq(resp.api.reason, "");
+    ck_assert_str_eq(resp.api.message, "");
+    ck_assert_str_eq(resp.api.kind, "");
+    ck_assert_str_eq(resp.api.name, "");
+    ck_assert_uint_eq(resp.api.ncauses, 0);
+    ck_assert_uint_eq(resp.api.ncauses_total, 0);
+    /* the 13 KiB of causes are not written (that is the point: untouched pages) */
+    ck_assert_int_eq((unsigned char)resp.api.causes[0].type[0], 0xab);
+    as_kube_response_free(&resp);
+    /* a decode after a clear fills what it reports */
+    ck_assert_int_eq(as_kube_api_error_decode(422, body, strlen(body), &resp.api),
+                     AS_E_API_INVALID);
+    ck_assert_uint_eq(resp.api.ncauses, 1);
+    ck_assert_str_eq(resp.api.causes[0].field, "spec.x");
+    as_kube_api_error_clear(&resp.api);
+    ck_assert_int_eq(resp.api.code, AS_OK);
+    ck_assert_uint_eq(resp.api.ncauses, 0);
+    ck_assert_str_eq(resp.api.reason, "");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kube_api_error");
@@ -189,6 +225,7 @@ int main(void)
     tcase_add_test(tc, non_status_bodies_by_http_code);
     tcase_add_test(tc, watch_error_event_object);
     tcase_add_test(tc, retry_after_seconds_detail);
+    tcase_add_test(tc, clear_and_response_init_empty_everything_but_the_causes_array);
     suite_add_tcase(s, tc);
     return as_check_run(s);
 }
