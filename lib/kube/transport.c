@@ -14,8 +14,17 @@
 
 #include "kube/client_int.h"
 
-static _Thread_local struct as_kube_api_error last_api;
+/*
+ * The calling thread's last API error: set (last_api_set, last_code) in TLS,
+ * the details on the heap under a pthread key, made on the first error. A
+ * thread-local struct would be 15 KiB of TLS that every thread writes when
+ * it starts, and keeps resident.
+ */
+static pthread_once_t last_once = PTHREAD_ONCE_INIT;
+static pthread_key_t last_key;
+static bool last_key_ok;
 static _Thread_local bool last_api_set;
+static _Thread_local as_status last_code;
 static _Thread_local unsigned long long rng_state;
 
 /* Per-attempt transfer state seen by the curl callbacks. */
@@ -29,21 +38,53 @@ struct xfer {
     long retry_after;
 };
 
+static void last_key_make(void)
+{
+    last_key_ok = pthread_key_create(&last_key, free) == 0;
+}
+
+/* The calling thread's details slot, made when missing; NULL when out of memory. */
+static struct as_kube_api_error *last_slot(void)
+{
+    struct as_kube_api_error *slot;
+
+    pthread_once(&last_once, last_key_make);
+    if (!last_key_ok)
+        return NULL;
+    if ((slot = pthread_getspecific(last_key)) == NULL && (slot = malloc(sizeof(*slot))) != NULL &&
+        pthread_setspecific(last_key, slot) != 0) {
+        free(slot);
+        slot = NULL;
+    }
+    return slot;
+}
+
 as_status as_kube_last_api_error(struct as_kube_api_error *out)
 {
+    struct as_kube_api_error *slot;
+
     if (!last_api_set) {
         if (out)
             memset(out, 0, sizeof(*out));
         return AS_OK;
     }
-    if (out)
-        *out = last_api;
-    return last_api.code;
+    slot = last_slot();
+    if (out && slot) {
+        *out = *slot;
+    } else if (out) { /* the details could not be kept: the code still is */
+        memset(out, 0, sizeof(*out));
+        out->code = last_code;
+    }
+    return last_code;
 }
 
 void as_kube__set_last_api_error(const struct as_kube_api_error *e)
 {
-    last_api = *e;
+    struct as_kube_api_error *slot = last_slot();
+
+    if (slot)
+        *slot = *e;
+    last_code = e->code;
     last_api_set = true;
 }
 
@@ -355,8 +396,7 @@ static as_status api_failure(struct xfer *x, struct as_error *err)
     as_kube_api_error_decode(r->http_code, r->body.data, r->body.len, &r->api);
     if (r->api.retry_after_seconds == 0 && r->retry_after_seconds > 0)
         r->api.retry_after_seconds = r->retry_after_seconds;
-    last_api = r->api;
-    last_api_set = true;
+    as_kube__set_last_api_error(&r->api);
     snprintf(ctx, sizeof(ctx), "%s %.400s", x->req->method, x->req->path);
     return as_kube_api_error_to_error(&r->api, ctx, err);
 }

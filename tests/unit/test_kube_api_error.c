@@ -4,12 +4,14 @@
  * the one-line summary.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "check_run.h"
 #include "kube/api_error.h"
 #include "kube/client.h"
+#include "kube/client_int.h"
 
 /* Builds a Status body the way kube-apiserver shapes it. */
 static void status_body(char *buf, size_t size, long code, const char *reason, const char *msg)
@@ -212,6 +214,43 @@ START_TEST(clear_and_response_init_empty_everything_but_the_causes_array)
 }
 END_TEST
 
+/* A thread's own last API error: none at first, its own after one (freed when it exits). */
+static void *other_thread(void *arg)
+{
+    struct as_kube_api_error e, got;
+
+    (void)arg;
+    if (as_kube_last_api_error(&got) != AS_OK || got.code != AS_OK)
+        return "a new thread sees another thread's error";
+    as_kube_api_error_clear(&e);
+    e.code = AS_E_API_CONFLICT;
+    snprintf(e.name, sizeof(e.name), "%s", "theirs");
+    as_kube__set_last_api_error(&e);
+    if (as_kube_last_api_error(&got) != AS_E_API_CONFLICT || strcmp(got.name, "theirs") != 0)
+        return "a thread does not get its own error back";
+    return NULL;
+}
+
+START_TEST(last_api_error_is_per_thread)
+{
+    static struct as_kube_api_error e, got;
+    pthread_t t;
+    void *res = "not joined";
+
+    as_kube_api_error_clear(&e);
+    e.code = AS_E_API_NOT_FOUND;
+    e.ncauses = 1;
+    snprintf(e.causes[0].field, sizeof(e.causes[0].field), "%s", "metadata.name");
+    as_kube__set_last_api_error(&e);
+    ck_assert_int_eq(pthread_create(&t, NULL, other_thread, NULL), 0);
+    ck_assert_int_eq(pthread_join(t, &res), 0);
+    ck_assert_msg(res == NULL, "%s", (const char *)res);
+    ck_assert_int_eq(as_kube_last_api_error(&got), AS_E_API_NOT_FOUND);
+    ck_assert_uint_eq(got.ncauses, 1);
+    ck_assert_str_eq(got.causes[0].field, "metadata.name");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kube_api_error");
@@ -226,6 +265,7 @@ int main(void)
     tcase_add_test(tc, watch_error_event_object);
     tcase_add_test(tc, retry_after_seconds_detail);
     tcase_add_test(tc, clear_and_response_init_empty_everything_but_the_causes_array);
+    tcase_add_test(tc, last_api_error_is_per_thread);
     suite_add_tcase(s, tc);
     return as_check_run(s);
 }
