@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <malloc.h>
 #include <openssl/rand.h>
 
+#include "allocator.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "httpd/httpd.h"
@@ -195,7 +195,8 @@ static int run(struct app *a)
         return 1;
     }
     as_log_info("appstack-operator running", "version", AS_VERSION, "identity", a->identity,
-                "namespace", a->o.ns ? a->o.ns : "(all)", NULL);
+                "namespace", a->o.ns ? a->o.ns : "(all)", "GLIBC_TUNABLES",
+                getenv("GLIBC_TUNABLES") ? getenv("GLIBC_TUNABLES") : "", NULL);
     while (!g_stop && !atomic_load(&a->lost)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -244,12 +245,8 @@ int main(int argc, char **argv)
         printf("appstack-operator %s (%s)\n", AS_VERSION, AS_GIT_COMMIT);
         return 0;
     }
+    as_op_allocator_setup(argv); /* may run the program again, with the same argv */
     as_log_setup(a.o.log_level, a.o.log_format);
-    /* ~25 threads would each get a malloc arena; two keep the footprint small (bench) */
-    mallopt(M_ARENA_MAX, 2);
-    /* a fixed threshold: list bodies and parse buffers above 64 KiB are mapped and unmapped
-     * on their own instead of raising the dynamic threshold and settling in the heap */
-    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     json_object_seed(0);
     make_identity(a.identity, sizeof(a.identity));
     memset(&sa, 0, sizeof(sa));

@@ -280,8 +280,9 @@ class Operator:
 
     count = 0
 
-    def __init__(self, workdir, namespace=None, sync_period="2s", leader=None, extra=()):
-        """leader: (lease namespace, lease name) for --leader-elect."""
+    def __init__(self, workdir, namespace=None, sync_period="2s", leader=None, extra=(),
+                 env=None):
+        """leader: (lease namespace, lease name) for --leader-elect; env: added variables."""
         Operator.count += 1
         self.n = Operator.count
         self.mport, self.hport = free_port(), free_port()
@@ -300,7 +301,8 @@ class Operator:
         self.log_path = os.path.join(workdir, f"operator-{self.n}.log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL,
+                                     env=dict(os.environ, **env) if env else None)
         self.pid = self.proc.pid
         _STARTED.append(self)
         self.started = time.time()

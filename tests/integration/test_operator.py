@@ -36,6 +36,7 @@ import calendar
 import collections
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -215,9 +216,10 @@ class OperatorTestBase(unittest.TestCase):
         self.namespaces.append(ns)
         return ns
 
-    def start_operator(self, namespace=None, sync_period="2s", leader=None, ready=True):
+    def start_operator(self, namespace=None, sync_period="2s", leader=None, ready=True,
+                       env=None):
         op = h.Operator(self.workdir, namespace=namespace, sync_period=sync_period,
-                        leader=leader)
+                        leader=leader, env=env)
         self.operators.append(op)
         if ready:
             op.wait_ready()
@@ -1050,6 +1052,34 @@ class OperatorFaults(OperatorTestBase):
 # ---- 10: leader election ---------------------------------------------------------------------
 
 @unittest.skipIf(SKIP is not None, SKIP or "")
+class OperatorProcess(OperatorTestBase):
+    def test_11_runs_itself_once_without_malloc_thread_caches(self):
+        """operator/allocator.h: the tcache tunable is added by one re-exec (same PID, same
+        argv), and a value the user set stands. (Read from the operator's own log line: glibc
+        cuts the original environment block, which /proc/PID/environ shows, at each tunable.)"""
+        def tunables(op):
+            def logged():
+                with open(op.log_path, encoding="utf-8", errors="replace") as f:
+                    for line in f:
+                        if "appstack-operator running" in line:
+                            m = re.search(r'GLIBC_TUNABLES="?([^"\s]*)', line)
+                            return m.group(1) if m else None
+                raise h.Pending("no 'running' line yet")
+            return h.wait_for("the operator's running line", logged, 20)
+
+        ns = self.new_ns("proc")
+        op = self.start_operator(namespace=ns)
+        self.assertEqual(tunables(op), "glibc.malloc.tcache_count=0")
+        with open(f"/proc/{op.pid}/cmdline", "rb") as f:
+            self.assertEqual(f.read().decode().split("\0")[:-1], op.args)
+        own = self.start_operator(namespace=ns, env={
+            "GLIBC_TUNABLES": "glibc.malloc.arena_max=4:glibc.malloc.tcache_count=3"})
+        self.assertEqual(tunables(own), "glibc.malloc.arena_max=4:glibc.malloc.tcache_count=3")
+        other = self.start_operator(namespace=ns, env={
+            "GLIBC_TUNABLES": "glibc.malloc.arena_max=4"})
+        self.assertEqual(tunables(other), "glibc.malloc.arena_max=4:glibc.malloc.tcache_count=0")
+
+
 class OperatorLeaderElection(OperatorTestBase):
     def holder(self, ns, lease):
         obj = h.get("leases.coordination.k8s.io", lease, ns)

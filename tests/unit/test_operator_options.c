@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check_run.h"
+#include "../../operator/allocator.h"
 #include "../../operator/options.h"
 
 #define ARGV(...) ((char *[]){"appstack-operator", __VA_ARGS__, NULL})
@@ -164,6 +165,33 @@ START_TEST(bind_address_forms)
 }
 END_TEST
 
+START_TEST(tcache_tunable_is_added_unless_already_named)
+{
+    char out[128];
+
+    ck_assert(as_op_tunables_without_tcache(NULL, out, sizeof(out)));
+    ck_assert_str_eq(out, "glibc.malloc.tcache_count=0");
+    ck_assert(as_op_tunables_without_tcache("", out, sizeof(out)));
+    ck_assert_str_eq(out, "glibc.malloc.tcache_count=0");
+    ck_assert(as_op_tunables_without_tcache("glibc.malloc.arena_max=4", out, sizeof(out)));
+    ck_assert_str_eq(out, "glibc.malloc.arena_max=4:glibc.malloc.tcache_count=0");
+    /* a longer name that starts the same is another tunable */
+    ck_assert(as_op_tunables_without_tcache("glibc.malloc.tcache_count_x=1", out, sizeof(out)));
+    ck_assert_str_eq(out, "glibc.malloc.tcache_count_x=1:glibc.malloc.tcache_count=0");
+    /* named already, first or later in the list: left to whoever set it */
+    strcpy(out, "untouched");
+    ck_assert(!as_op_tunables_without_tcache("glibc.malloc.tcache_count=7", out, sizeof(out)));
+    ck_assert(
+        !as_op_tunables_without_tcache("a=1:glibc.malloc.tcache_count=7:b=2", out, sizeof(out)));
+    ck_assert_str_eq(out, "untouched");
+    /* too small for the result: false */
+    ck_assert(!as_op_tunables_without_tcache("glibc.malloc.arena_max=4", out, 20));
+    ck_assert_str_eq(out, "untouched");
+    ck_assert(
+        as_op_tunables_without_tcache("x=1", out, strlen("x=1:glibc.malloc.tcache_count=0") + 1));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("operator_options");
@@ -175,6 +203,7 @@ int main(void)
     tcase_add_test(tc, help_and_version_stop_parsing);
     tcase_add_test(tc, errors_name_the_flag);
     tcase_add_test(tc, bind_address_forms);
+    tcase_add_test(tc, tcache_tunable_is_added_unless_already_named);
     suite_add_tcase(s, tc);
     return as_check_run(s);
 }
