@@ -3,6 +3,7 @@
  * both flag forms, every flag, and errors that name the flag.
  */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check_run.h"
@@ -179,7 +180,7 @@ START_TEST(tcache_tunable_is_added_unless_already_named)
     ck_assert(as_op_tunables_without_tcache("glibc.malloc.tcache_count_x=1", out, sizeof(out)));
     ck_assert_str_eq(out, "glibc.malloc.tcache_count_x=1:glibc.malloc.tcache_count=0");
     /* named already, first or later in the list: left to whoever set it */
-    strcpy(out, "untouched");
+    snprintf(out, sizeof(out), "%s", "untouched");
     ck_assert(!as_op_tunables_without_tcache("glibc.malloc.tcache_count=7", out, sizeof(out)));
     ck_assert(
         !as_op_tunables_without_tcache("a=1:glibc.malloc.tcache_count=7:b=2", out, sizeof(out)));
