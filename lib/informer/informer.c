@@ -509,18 +509,24 @@ json_t *as_informer_get(struct as_informer *inf, const char *ns, const char *nam
 
 size_t as_informer_resync(struct as_informer *inf)
 {
-    json_t *all, *obj;
-    size_t i, n;
+    json_t *keys, *stub, *obj;
+    const char *key;
+    size_t n = 0;
 
     pthread_mutex_lock(&inf->deliver);
-    all = as_cache_list(inf->cache);
-    n = json_array_size(all);
-    json_array_foreach(all, i, obj)
+    /* the keys (a compact cache's stubs carry no body), then one whole object at a time:
+       parsing every object first held them all at once (1,000 AppStacks: ~20 MiB) */
+    keys = as_cache_snapshot(inf->cache);
+    json_object_foreach(keys, key, stub)
     {
+        if ((obj = as_cache_get(inf->cache, key)) == NULL)
+            continue; /* deleted since the snapshot */
         deliver_one(inf, AS_INFORMER_UPDATE, obj, obj);
+        json_decref(obj);
+        n++;
     }
     pthread_mutex_unlock(&inf->deliver);
-    json_decref(all);
+    json_decref(keys);
     return n;
 }
 

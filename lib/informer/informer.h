@@ -114,8 +114,9 @@ json_t *as_informer_get(struct as_informer *inf, const char *ns, const char *nam
 
 /*
  * Delivers UPDATE(obj, obj) for every cached object to the handlers, from the
- * caller's thread, without any request (client-go's periodic resync).
- * Returns the number of objects delivered.
+ * caller's thread, without any request (client-go's periodic resync), in
+ * insertion order, reading one object at a time from the cache (an object
+ * deleted meanwhile is skipped). Returns the number of objects delivered.
  */
 size_t as_informer_resync(struct as_informer *inf);
 
