@@ -213,7 +213,12 @@ static as_status new_informer(struct as_op_manager *m, const struct as_kube_reso
                                      .ns = field_selector != NULL ? NULL : m->o.ns,
                                      .label_selector = label_selector,
                                      .field_selector = field_selector,
-                                     .compact = true}; /* memory: see docs/benchmarks.md */
+                                     /* pages of 100, not 500: ~19 informers list at once
+                                        at start, each page parsed whole before it is
+                                        packed (restart over 7,000 objects: peak 91 -> 45
+                                        MiB); the compact caches: docs/benchmarks.md */
+                                     .page_size = 100,
+                                     .compact = true};
     as_status st;
 
     if (res == NULL)
