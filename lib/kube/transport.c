@@ -24,6 +24,7 @@ static pthread_once_t last_once = PTHREAD_ONCE_INIT;
 static pthread_key_t last_key;
 static bool last_key_ok;
 static _Thread_local bool last_api_set;
+static _Thread_local bool last_detailed; /* the slot holds this error's details */
 static _Thread_local as_status last_code;
 static _Thread_local unsigned long long rng_state;
 
@@ -43,16 +44,16 @@ static void last_key_make(void)
     last_key_ok = pthread_key_create(&last_key, free) == 0;
 }
 
-/* The calling thread's details slot, made when missing; NULL when out of memory. */
-static struct as_kube_api_error *last_slot(void)
+/* The calling thread's details slot, made when missing if make is set; NULL when none. */
+static struct as_kube_api_error *last_slot(bool make)
 {
     struct as_kube_api_error *slot;
 
     pthread_once(&last_once, last_key_make);
     if (!last_key_ok)
         return NULL;
-    if ((slot = pthread_getspecific(last_key)) == NULL && (slot = malloc(sizeof(*slot))) != NULL &&
-        pthread_setspecific(last_key, slot) != 0) {
+    if ((slot = pthread_getspecific(last_key)) == NULL && make &&
+        (slot = calloc(1, sizeof(*slot))) != NULL && pthread_setspecific(last_key, slot) != 0) {
         free(slot);
         slot = NULL;
     }
@@ -68,7 +69,7 @@ as_status as_kube_last_api_error(struct as_kube_api_error *out)
             memset(out, 0, sizeof(*out));
         return AS_OK;
     }
-    slot = last_slot();
+    slot = last_detailed ? last_slot(false) : NULL;
     if (out && slot) {
         *out = *slot;
     } else if (out) { /* the details could not be kept: the code still is */
@@ -80,10 +81,11 @@ as_status as_kube_last_api_error(struct as_kube_api_error *out)
 
 void as_kube__set_last_api_error(const struct as_kube_api_error *e)
 {
-    struct as_kube_api_error *slot = last_slot();
+    struct as_kube_api_error *slot = last_slot(true);
 
     if (slot)
         *slot = *e;
+    last_detailed = slot != NULL;
     last_code = e->code;
     last_api_set = true;
 }
