@@ -405,7 +405,8 @@ as_status as_kube__auth_headers(struct as_kube_client *c, const char *content_ty
                                 struct curl_slist **headers, struct as_error *err)
 {
     /* on the heap, not the stack: 32 KiB of stack here stayed resident in every thread */
-    char *line = calloc(1, TOKEN_MAX + 32), *token = calloc(1, TOKEN_MAX);
+    const size_t line_size = TOKEN_MAX + 32;
+    char *line = calloc(1, line_size), *token = calloc(1, TOKEN_MAX);
     bool has = false;
     as_status st = line && token ? AS_OK : AS_E_NOMEM;
 
@@ -414,7 +415,7 @@ as_status as_kube__auth_headers(struct as_kube_client *c, const char *content_ty
     if (st == AS_OK)
         st = add_header(headers, "Expect:");
     if (st == AS_OK && content_type) {
-        snprintf(line, TOKEN_MAX + 32, "Content-Type: %s", content_type);
+        snprintf(line, line_size, "Content-Type: %s", content_type);
         st = add_header(headers, line);
     }
     if (st == AS_OK && c->host_header)
@@ -426,12 +427,12 @@ as_status as_kube__auth_headers(struct as_kube_client *c, const char *content_ty
     }
     st = as_kube_config_token(c->cfg, token, TOKEN_MAX, &has, err);
     if (st == AS_OK && has) {
-        snprintf(line, TOKEN_MAX + 32, "Authorization: Bearer %s", token);
+        snprintf(line, line_size, "Authorization: Bearer %s", token);
         if (add_header(headers, line) != AS_OK)
             st = as_error_set(err, AS_E_NOMEM, "out of memory");
     }
     as_memwipe(token, TOKEN_MAX);
-    as_memwipe(line, TOKEN_MAX + 32);
+    as_memwipe(line, line_size);
     free(line);
     free(token);
     return st;

@@ -15,15 +15,14 @@
 #include "kube/client_int.h"
 
 /*
- * The calling thread's last API error: set (last_api_set, last_code) in TLS,
- * the details on the heap under a pthread key, made on the first error. A
- * thread-local struct would be 15 KiB of TLS that every thread writes when
- * it starts, and keeps resident.
+ * The calling thread's last API error: its code in TLS (AS_OK: none, as an
+ * API error is never AS_OK), its details on the heap under a pthread key,
+ * made on the first error. A thread-local struct would be 15 KiB of TLS that
+ * every thread writes when it starts, and keeps resident.
  */
 static pthread_once_t last_once = PTHREAD_ONCE_INIT;
 static pthread_key_t last_key;
 static bool last_key_ok;
-static _Thread_local bool last_api_set;
 static _Thread_local bool last_detailed; /* the slot holds this error's details */
 static _Thread_local as_status last_code;
 static _Thread_local unsigned long long rng_state;
@@ -64,7 +63,7 @@ as_status as_kube_last_api_error(struct as_kube_api_error *out)
 {
     struct as_kube_api_error *slot;
 
-    if (!last_api_set) {
+    if (last_code == AS_OK) {
         if (out)
             memset(out, 0, sizeof(*out));
         return AS_OK;
@@ -87,7 +86,6 @@ void as_kube__set_last_api_error(const struct as_kube_api_error *e)
         *slot = *e;
     last_detailed = slot != NULL;
     last_code = e->code;
-    last_api_set = true;
 }
 
 void as_kube_response_init(struct as_kube_response *resp)
@@ -415,7 +413,7 @@ as_status as_kube_request(struct as_kube_client *c, const struct as_kube_request
     as_kube_response_init(resp);
     as_buf_init(&resp->body,
                 req->max_response_bytes ? req->max_response_bytes : c->opts.max_response_bytes);
-    last_api_set = false;
+    last_code = AS_OK;
     if (!req->method || !req->path || req->path[0] != '/')
         return as_error_set(err, AS_E_INVALID_ARG,
                             "request: a method and a path starting with "
