@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "jsonalloc.h"
 
 /* Reads an optional string field of obj into *out ("" when absent). */
 static as_status opt_str(const json_t *obj, const char *key, const char *field, const char **out,
@@ -221,7 +222,9 @@ void as_review_request_free(struct as_review_request *r)
 {
     if (r == NULL)
         return;
-    json_decref(r->doc);
+    /* decoded in the open request scope: the scope's end releases it (no walk) */
+    if (!as_jsonalloc_scoped(r->doc))
+        json_decref(r->doc);
     memset(r, 0, sizeof(*r));
 }
 
@@ -299,29 +302,27 @@ static as_status put_warnings(const struct as_review_response *resp, struct as_b
 /* "patchType":"JSONPatch" and the base64 of the compact patch. */
 static as_status put_patch(const json_t *patch, struct as_buf *out)
 {
-    char *text = json_dumps(patch, JSON_COMPACT);
-    as_status st = text == NULL
-                       ? AS_E_NOMEM
-                       : as_buf_append_str(out, ",\"patchType\":\"JSONPatch\",\"patch\":\"");
+    struct as_buf text;
+    as_status st;
 
+    as_buf_init(&text, AS_REVIEW_MAX_BODY);
+    st = as_json_dump_append(patch, JSON_COMPACT, &text);
     if (st == AS_OK)
-        st = as_review_base64(text, strlen(text), out);
+        st = as_buf_append_str(out, ",\"patchType\":\"JSONPatch\",\"patch\":\"");
+    if (st == AS_OK)
+        st = as_review_base64(text.data, text.len, out);
     if (st == AS_OK)
         st = as_buf_append(out, "\"", 1);
-    free(text);
+    as_buf_free(&text);
     return st;
 }
 
 /* "auditAnnotations" as jansson writes the object (compact, in insertion order). */
 static as_status put_annotations(const json_t *ann, struct as_buf *out)
 {
-    char *text = json_dumps(ann, JSON_COMPACT);
-    as_status st = text == NULL ? AS_E_NOMEM : as_buf_append_str(out, ",\"auditAnnotations\":");
+    as_status st = as_buf_append_str(out, ",\"auditAnnotations\":");
 
-    if (st == AS_OK)
-        st = as_buf_append_str(out, text);
-    free(text);
-    return st;
+    return st == AS_OK ? as_json_dump_append(ann, JSON_COMPACT, out) : st;
 }
 
 /*

@@ -1,7 +1,7 @@
 /*
- * routes.c - routing of routes.h. Admission requests run inline on the
- * service thread (evaluation is pure and fast) against a counted snapshot of
- * the policy configuration.
+ * routes.c - routing of routes.h. Admission requests run on the thread that
+ * received them, against a counted snapshot of the policy configuration, with
+ * their JSON in that thread's request arena (jsonalloc.h).
  */
 #include "routes.h"
 
@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base/json.h"
+#include "jsonalloc.h"
 #include "tls/certs.h"
 
 #define CT_TEXT "text/plain; charset=utf-8"
@@ -75,6 +77,23 @@ static int fail(struct as_routes *r, int code, struct as_buf *out, const char *m
     return code;
 }
 
+/*
+ * admit.h's read_object for the scale parent: the API client's JSON is not
+ * the request's to release (the client may keep some), so it stays out of
+ * the request arena.
+ */
+static as_status read_outside_arena(void *ctx, const char *group, const char *plural,
+                                    const char *ns, const char *name, json_t **out)
+{
+    struct as_routes *r = ctx;
+    as_status st;
+
+    as_json_long_lived_begin();
+    st = r->read_object(r->read_ctx, group, plural, ns, name, out);
+    as_json_long_lived_end();
+    return st;
+}
+
 /* An admission endpoint. */
 static int admission(struct as_routes *r, enum as_admit_endpoint ep,
                      const struct as_http_request *req, struct as_buf *out, const char **ct)
@@ -97,10 +116,13 @@ static int admission(struct as_routes *r, enum as_admit_endpoint ep,
                                .metrics = r->admit_metrics,
                                .audit = r->audit,
                                .audit_lock = &r->audit_lock,
-                               .read_object = r->read_object,
-                               .read_ctx = r->read_ctx};
+                               .read_object = r->read_object ? read_outside_arena : NULL,
+                               .read_ctx = r};
+    /* the review's JSON lives in this thread's request arena (jsonalloc.h) */
+    as_jsonalloc_scope_begin();
     st = as_admit_handle(&env, ep, req->body, req->body_len, (int64_t)time(NULL), start, out,
                          &status);
+    as_jsonalloc_scope_end();
     as_policyset_release(r->policies, cfg);
     if (st != AS_OK)
         return fail(r, 500, out, "internal error: the response could not be built");

@@ -304,28 +304,79 @@ as_status as_json_opt_bool(const json_t *root, const char *path, bool dflt, bool
 #define CANONICAL_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY)
 #define PRETTY_FLAGS (JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY)
 
+static _Thread_local unsigned long_lived;
+
+void as_json_long_lived_begin(void)
+{
+    long_lived++;
+}
+
+void as_json_long_lived_end(void)
+{
+    if (long_lived > 0)
+        long_lived--;
+}
+
+unsigned as_json_long_lived_depth(void)
+{
+    return long_lived;
+}
+
+struct dump_sink {
+    struct as_buf *out;
+    as_status st; /* the first failed append's status */
+};
+
+/* json_dump_callback's sink: appends to an as_buf (its max bounds the text). */
+static int append_chunk(const char *chunk, size_t n, void *data)
+{
+    struct dump_sink *sink = data;
+
+    sink->st = as_buf_append(sink->out, chunk, n);
+    return sink->st == AS_OK ? 0 : -1;
+}
+
+as_status as_json_dump_append(const json_t *v, size_t flags, struct as_buf *out)
+{
+    struct dump_sink sink = {out, AS_OK};
+    size_t before = out->len;
+
+    if (json_dump_callback(v, append_chunk, &sink, flags) == 0)
+        return AS_OK;
+    out->len = before; /* nothing of a failed dump stays */
+    if (out->data != NULL)
+        out->data[before] = '\0';
+    return sink.st != AS_OK ? sink.st : AS_E_INVALID_ARG; /* jansson refused v with these flags */
+}
+
+char *as_json_dumps(const json_t *v, size_t flags)
+{
+    struct as_buf b;
+
+    as_buf_init(&b, SIZE_MAX - 1);
+    if (as_json_dump_append(v, flags, &b) != AS_OK) {
+        as_buf_free(&b);
+        return NULL;
+    }
+    return as_buf_steal(&b);
+}
+
 char *as_json_dump_canonical(const json_t *v)
 {
-    return v ? json_dumps(v, CANONICAL_FLAGS) : strdup("null");
+    return v ? as_json_dumps(v, CANONICAL_FLAGS) : strdup("null");
 }
 
 char *as_json_dump_pretty(const json_t *v)
 {
-    char *text = v ? json_dumps(v, PRETTY_FLAGS) : strdup("null");
-    size_t n;
-    char *out;
+    struct as_buf b;
 
-    if (!text)
-        return NULL;
-    n = strlen(text);
-    out = realloc(text, n + 2);
-    if (!out) {
-        free(text);
+    as_buf_init(&b, SIZE_MAX - 1);
+    if ((v ? as_json_dump_append(v, PRETTY_FLAGS, &b) : as_buf_append_str(&b, "null")) != AS_OK ||
+        as_buf_append(&b, "\n", 1) != AS_OK) {
+        as_buf_free(&b);
         return NULL;
     }
-    out[n] = '\n';
-    out[n + 1] = '\0';
-    return out;
+    return as_buf_steal(&b);
 }
 
 as_status as_json_parse(const char *data, size_t len, size_t max, json_t **out,

@@ -60,6 +60,28 @@ as_status as_json_opt_bool(const json_t *root, const char *path, bool dflt, bool
 const char *as_json_type_name(const json_t *v);
 
 /*
+ * Brackets code that builds JSON meant to outlive the current request, such
+ * as a process-wide cache filled on first use: while a request arena is open
+ * on this thread (webhook/jsonalloc.h), jansson's allocations between these
+ * calls go to malloc instead. They nest; without an arena they change
+ * nothing.
+ */
+void as_json_long_lived_begin(void);
+void as_json_long_lived_end(void);
+/* Nonzero between as_json_long_lived_begin and _end on this thread. */
+unsigned as_json_long_lived_depth(void);
+
+/*
+ * The JSON text of v with jansson's dump flags, appended to out (nothing is
+ * appended on failure: AS_E_LIMIT past out's max, AS_E_NOMEM), or returned in
+ * memory from malloc (free(); NULL on failure). Use these, never json_dumps:
+ * its text comes from jansson's allocator, which in the webhook may be a
+ * request arena that is released wholesale (webhook/jsonalloc.h).
+ */
+as_status as_json_dump_append(const json_t *v, size_t flags, struct as_buf *out);
+char *as_json_dumps(const json_t *v, size_t flags);
+
+/*
  * Canonical dump: sorted keys, compact separators, no trailing newline,
  * UTF-8 as is. Caller owns (free()); NULL when out of memory.
  */

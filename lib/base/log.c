@@ -20,6 +20,8 @@
 #include "base/buf.h"
 #include "base/log.h"
 
+#include "base/json.h"
+
 #define LOG_LINE_MAX (256u * 1024u)
 #define LOG_MAX_FIELDS 64
 
@@ -190,7 +192,6 @@ static int json_set_field(json_t *o, const char *key, const char *val)
 static as_status format_json(const struct record *r, struct as_buf *b)
 {
     json_t *o = json_object();
-    char *text = NULL;
     as_status rc = AS_E_NOMEM;
 
     if (!o)
@@ -201,11 +202,8 @@ static as_status format_json(const struct record *r, struct as_buf *b)
     for (size_t i = 0; i < r->n; i++)
         if (json_set_field(o, r->keys[i], r->vals[i]))
             goto cleanup;
-    text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (text)
-        rc = as_buf_append_str(b, text);
+    rc = as_json_dump_append(o, JSON_COMPACT | JSON_PRESERVE_ORDER, b);
 cleanup:
-    free(text);
     json_decref(o);
     return rc;
 }

@@ -30,6 +30,8 @@
 #include <string.h>
 
 #include "informer/cache.h"
+
+#include "base/json.h"
 #include "informer/diff.h"
 #include "informer/slab.h"
 #include "informer/textpack.h"
@@ -219,16 +221,16 @@ static const char *S(const struct as_cache *c, const struct entry *e, enum field
 static as_status pack_json(const json_t *obj, unsigned char **packed, size_t *packed_len,
                            size_t *text_len)
 {
-    char *text = json_dumps(obj, JSON_COMPACT);
+    struct as_buf text;
     as_status st;
 
     *packed = NULL;
-    if (!text)
-        return AS_E_NOMEM;
-    *text_len = strlen(text);
-    st =
-        *text_len > UINT32_MAX ? AS_E_LIMIT : as_textpack_pack(text, *text_len, packed, packed_len);
-    free(text);
+    as_buf_init(&text, UINT32_MAX);
+    st = as_json_dump_append(obj, JSON_COMPACT, &text);
+    *text_len = text.len;
+    if (st == AS_OK)
+        st = as_textpack_pack(text.data, text.len, packed, packed_len);
+    as_buf_free(&text);
     return st;
 }
 

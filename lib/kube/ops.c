@@ -83,7 +83,7 @@ static as_status call_json(struct as_kube_client *c, const char *method, const c
     as_status st;
 
     as_kube_response_init(&resp);
-    if (body && !(text = json_dumps(body, JSON_COMPACT)))
+    if (body && !(text = as_json_dumps(body, JSON_COMPACT)))
         return as_error_set(err, AS_E_NOMEM, "%s %s: cannot serialise the body", method, path);
     req.method = method;
     req.path = path;

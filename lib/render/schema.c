@@ -20,7 +20,9 @@ static json_t *schema_root;
 
 static void schema_parse(void)
 {
+    as_json_long_lived_begin(); /* kept for the life of the process */
     schema_root = json_loads(as__render_schema_json, JSON_REJECT_DUPLICATES, NULL);
+    as_json_long_lived_end();
 }
 
 /* The embedded schema, parsed once per process (thread-safe) and never changed. Borrowed. */
@@ -135,7 +137,7 @@ static bool type_ok(const json_t *s, const json_t *v)
 /* JSON text of v (compact, ensure_ascii off) for messages; caller frees. */
 static char *show(const json_t *v)
 {
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    char *s = as_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     return s ? s : strdup("?");
 }
 

@@ -181,7 +181,7 @@ static size_t cached_json_bytes(struct as_informer *inf)
 
     json_array_foreach(all, i, o)
     {
-        char *s = json_dumps(o, JSON_COMPACT);
+        char *s = as_json_dumps(o, JSON_COMPACT);
         total += s ? strlen(s) : 0;
         free(s);
     }

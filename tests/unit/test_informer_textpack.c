@@ -102,7 +102,7 @@ START_TEST(rendered_objects_pack_to_under_a_third_of_their_text)
 
         json_array_foreach(objs, i, o)
         {
-            char *text = json_dumps(o, JSON_COMPACT);
+            char *text = as_json_dumps(o, JSON_COMPACT);
             text_total += strlen(text);
             packed_total += round_trip(text);
             free(text);

@@ -292,6 +292,50 @@ START_TEST(parse_accepts_any_value_and_bounded_input)
 }
 END_TEST
 
+START_TEST(dumps_append_to_a_buffer_or_come_from_malloc)
+{
+    json_t *scalar = json_integer(1);
+    struct as_buf b;
+    char *text;
+
+    as_buf_init(&b, 1024);
+    as_buf_append_str(&b, "x=");
+    ck_assert_int_eq(as_json_dump_append(json_object_get(doc, "list"), JSON_COMPACT, &b), AS_OK);
+    ck_assert_str_eq(b.data, "x=[[10,20],[30]]");
+    ck_assert_uint_eq(b.len, strlen("x=[[10,20],[30]]"));
+    /* a scalar needs JSON_ENCODE_ANY, as with json_dumps: refused, nothing appended */
+    ck_assert_int_eq(as_json_dump_append(scalar, JSON_COMPACT, &b), AS_E_INVALID_ARG);
+    ck_assert_str_eq(b.data, "x=[[10,20],[30]]");
+    as_buf_free(&b);
+    /* past the buffer's max: AS_E_LIMIT, and the buffer is as it was */
+    as_buf_init(&b, 12);
+    as_buf_append_str(&b, "ab");
+    ck_assert_int_eq(as_json_dump_append(doc, JSON_COMPACT, &b), AS_E_LIMIT);
+    ck_assert_str_eq(b.data, "ab");
+    ck_assert_uint_eq(b.len, 2);
+    as_buf_free(&b);
+    text = as_json_dumps(json_object_get(doc, "list"), JSON_COMPACT);
+    ck_assert_str_eq(text, "[[10,20],[30]]");
+    free(text); /* malloc'd whatever jansson's allocator is */
+    ck_assert_ptr_null(as_json_dumps(scalar, JSON_COMPACT));
+    json_decref(scalar);
+}
+END_TEST
+
+START_TEST(long_lived_brackets_nest)
+{
+    ck_assert_uint_eq(as_json_long_lived_depth(), 0);
+    as_json_long_lived_begin();
+    as_json_long_lived_begin();
+    ck_assert_uint_eq(as_json_long_lived_depth(), 2);
+    as_json_long_lived_end();
+    ck_assert_uint_eq(as_json_long_lived_depth(), 1);
+    as_json_long_lived_end();
+    as_json_long_lived_end(); /* an end without a begin is ignored */
+    ck_assert_uint_eq(as_json_long_lived_depth(), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("json");
@@ -313,6 +357,8 @@ int main(void)
     tcase_add_test(tc, parse_errors_carry_line_and_column);
     tcase_add_test(tc, parse_enforces_the_size_limit);
     tcase_add_test(tc, parse_accepts_any_value_and_bounded_input);
+    tcase_add_test(tc, dumps_append_to_a_buffer_or_come_from_malloc);
+    tcase_add_test(tc, long_lived_brackets_nest);
     suite_add_tcase(s, tc);
     return as_check_run(s);
 }

@@ -51,7 +51,7 @@ static struct parsed parse(const char *s, size_t n, bool ours)
     p.st = ours ? as_review_json_parse(s, n, &v, &err)
                 : as_json_parse(s, n, AS_REVIEW_MAX_BODY, &v, &err);
     if (p.st == AS_OK) {
-        p.dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        p.dump = as_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         ck_assert_ptr_nonnull(p.dump);
         json_decref(v);
     } else {
@@ -259,7 +259,7 @@ END_TEST
 static char *jansson_string(const char *s, size_t n)
 {
     json_t *v = json_stringn(s, n);
-    char *t = v != NULL ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    char *t = v != NULL ? as_json_dumps(v, JSON_ENCODE_ANY) : NULL;
 
     json_decref(v);
     return t;
@@ -335,7 +335,7 @@ static char *reference(const struct as_review_response *r, const char *b64)
         json_object_set_new(resp, "auditAnnotations", json_deep_copy(r->audit_annotations));
     doc = json_pack("{sssssO}", "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview",
                     "response", resp);
-    text = json_dumps(doc, JSON_COMPACT);
+    text = as_json_dumps(doc, JSON_COMPACT);
     json_decref(resp);
     json_decref(doc);
     return text;
@@ -346,7 +346,7 @@ START_TEST(responses_are_written_as_jansson_writes_them)
     const char *w[] = {"img-no-latest spec.containers[0].image: \"x\" — pin it", "w\\2\n\x01"};
     json_t *ann = json_pack("{ssss}", "policy-audit", "a b: c — d\n", "z", "\xc3\xa9");
     json_t *patch = json_loads("[{\"op\":\"add\",\"path\":\"/spec/x\",\"value\":1.5}]", 0, NULL);
-    char *ptext = json_dumps(patch, JSON_COMPACT);
+    char *ptext = as_json_dumps(patch, JSON_COMPACT);
     struct as_buf b64, out;
     struct as_review_response cases[] = {
         {.uid = "u-1", .allowed = true},
