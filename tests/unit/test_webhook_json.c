@@ -77,6 +77,53 @@ static bool agree(const char *s, size_t n)
     return ok;
 }
 
+/*
+ * Strings are scanned 8 bytes at a time: every kind of byte that needs a look
+ * of its own (quote, backslash escape, control character, valid and invalid
+ * UTF-8, DEL, the bytes right below and above the limits) at every offset of
+ * strings of 0 to 40 bytes, as keys and as values; both readers must agree.
+ */
+START_TEST(string_scanning_agrees_at_every_offset)
+{
+    static const char *const specials[] = {
+        "\\\"",
+        "\\n",
+        "\\u00e9",
+        "\x01",
+        "\x1f",
+        " ",
+        "!",
+        "#",
+        "[",
+        "]",
+        "\x7f",
+        "\xc3\xa9",
+        "\xe2\x82\xac",
+        "\xf0\x9f\x98\x80",
+        "\xc3",
+        "\xff",
+        "\xed\xa0\x80",
+        "\"",
+    };
+    char text[256], str[64];
+
+    for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++)
+        for (size_t len = 0; len <= 40; len++)
+            for (size_t at = 0; at <= len; at++) {
+                size_t n = 0;
+                memset(str, 'a', len);
+                str[len] = '\0';
+                n = (size_t)snprintf(text, sizeof(text), "%.*s%s%s", (int)at, str, specials[k],
+                                     str + at);
+                memcpy(str, text, n + 1);
+                snprintf(text, sizeof(text), "{\"%s\":\"%s\"}", str, str);
+                agree(text, strlen(text));
+                snprintf(text, sizeof(text), "[\"%s\",1]", str);
+                agree(text, strlen(text));
+            }
+}
+END_TEST
+
 START_TEST(reader_agrees_with_jansson_on_edge_cases)
 {
     static const char *const cases[] = {
@@ -403,6 +450,7 @@ int main(void)
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, reader_agrees_with_jansson_on_edge_cases);
+    tcase_add_test(tc, string_scanning_agrees_at_every_offset);
     tcase_add_test(tc, reader_agrees_with_jansson_on_deep_nesting);
     tcase_add_test(tc, reader_agrees_with_jansson_on_mutated_reviews);
     tcase_add_test(tc, the_fast_reader_takes_reviews_and_leaves_the_rest_to_jansson);
