@@ -191,7 +191,7 @@ as_status as_review_decode(const char *body, size_t len, struct as_review_reques
         return as_error_set(err, AS_E_LIMIT,
                             "request body: %zu bytes is over the limit of %u bytes", len,
                             AS_REVIEW_MAX_BODY);
-    st = as_review_json_parse(body, len, &r.doc, err);
+    st = as_review_json_parse(body, len, true, &r.doc, err);
     if (st != AS_OK) {
         as_error_prefix(err, "request body");
         return st;

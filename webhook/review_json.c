@@ -28,10 +28,20 @@
  */
 #define FJ_MAX_DEPTH 512
 #define FJ_MAX_NUMBER 64
+/* Skipped objects: most keys, bytes of escaped keys and nesting checked; past them, give up. */
+#define FJ_SKIP_KEYS 64
+#define FJ_SKIP_SCRATCH 1024
+#define FJ_SKIP_DEPTH 16
+/* The depth of the objects whose members are request.object.metadata's (and oldObject's). */
+#define FJ_METADATA_DEPTH 4
 
 struct fj {
     const unsigned char *p, *end;
     unsigned depth;
+    bool drop_managed; /* leave out request.(old)object.metadata.managedFields */
+    /* on_path[d]: the member being read at depth d is on the way to managedFields */
+    bool on_path[FJ_METADATA_DEPTH];
+    bool managed_seen; /* in the metadata object being read */
 };
 
 static json_t *fj_value(struct fj *f);
@@ -376,6 +386,165 @@ static bool fj_expect(struct fj *f, unsigned char c)
     return true;
 }
 
+static bool fj_skip_value(struct fj *f);
+
+/* A key of an object being skipped: its decoded bytes. */
+struct fj_key {
+    const char *s;
+    size_t len;
+};
+
+/*
+ * Reads a string after its opening quote without building it, checked as
+ * fj_string_span checks it. When key is not NULL its decoded form goes there
+ * (escaped keys are decoded into scratch, *used bytes of it taken so far).
+ */
+static bool fj_skip_string(struct fj *f, struct fj_key *key, char *scratch, size_t *used)
+{
+    const char *raw_s;
+    size_t raw, len;
+    bool escaped;
+    char tmp[FJ_SKIP_SCRATCH];
+    char *out = key != NULL ? scratch + *used : tmp;
+
+    if (!fj_scan_string(f, &raw_s, &raw, &escaped))
+        return false;
+    if (!escaped) {
+        if (key != NULL)
+            *key = (struct fj_key){raw_s, raw};
+        return true;
+    }
+    if (raw > FJ_SKIP_SCRATCH - (key != NULL ? *used : 0) ||
+        !fj_unescape((const unsigned char *)raw_s, raw, out, &len))
+        return false;
+    if (key != NULL) {
+        *key = (struct fj_key){out, len};
+        *used += len;
+    }
+    return true;
+}
+
+/* Skips an object (f->p at '{'), refusing duplicate keys as jansson does. */
+static bool fj_skip_object(struct fj *f)
+{
+    struct fj_key keys[FJ_SKIP_KEYS];
+    char scratch[FJ_SKIP_SCRATCH];
+    size_t n = 0, used = 0;
+
+    f->p++;
+    fj_ws(f);
+    if (f->p < f->end && *f->p == '}') {
+        f->p++;
+        return true;
+    }
+    for (;;) {
+        if (n == FJ_SKIP_KEYS || f->p >= f->end || *f->p != '"')
+            return false;
+        f->p++;
+        if (!fj_skip_string(f, &keys[n], scratch, &used))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (keys[i].len == keys[n].len && memcmp(keys[i].s, keys[n].s, keys[n].len) == 0)
+                return false; /* a duplicate: jansson's error */
+        n++;
+        if (!fj_expect(f, ':') || !fj_skip_value(f))
+            return false;
+        fj_ws(f);
+        if (f->p < f->end && *f->p == '}') {
+            f->p++;
+            return true;
+        }
+        if (!fj_expect(f, ','))
+            return false;
+    }
+}
+
+/* Skips an array (f->p at '['). */
+static bool fj_skip_array(struct fj *f)
+{
+    f->p++;
+    fj_ws(f);
+    if (f->p < f->end && *f->p == ']') {
+        f->p++;
+        return true;
+    }
+    for (;;) {
+        if (!fj_skip_value(f))
+            return false;
+        fj_ws(f);
+        if (f->p < f->end && *f->p == ']') {
+            f->p++;
+            return true;
+        }
+        if (!fj_expect(f, ','))
+            return false;
+    }
+}
+
+/* Checks one value at f->p as fj_value would read it, and builds nothing. */
+static bool fj_skip_value(struct fj *f)
+{
+    json_t *v = NULL;
+    bool ok = false;
+
+    if (f->p >= f->end || f->depth >= FJ_MAX_DEPTH || f->depth >= FJ_METADATA_DEPTH + FJ_SKIP_DEPTH)
+        return false;
+    f->depth++;
+    switch (*f->p) {
+    case '{':
+        ok = fj_skip_object(f);
+        break;
+    case '[':
+        ok = fj_skip_array(f);
+        break;
+    case '"':
+        f->p++;
+        ok = fj_skip_string(f, NULL, NULL, NULL);
+        break;
+    case 't':
+        ok = fj_literal(f, "true", 4, json_true()) != NULL;
+        break;
+    case 'f':
+        ok = fj_literal(f, "false", 5, json_false()) != NULL;
+        break;
+    case 'n':
+        ok = fj_literal(f, "null", 4, json_null()) != NULL;
+        break;
+    default:
+        /* numbers are rare here: read one as usual for jansson's range checks */
+        if (*f->p == '-' || fj_digit(*f->p))
+            ok = (v = fj_number(f)) != NULL;
+        json_decref(v);
+        break;
+    }
+    f->depth--;
+    return ok;
+}
+
+/* True when s (len bytes) is the NUL-terminated word w. */
+static bool fj_is(const char *s, size_t len, const char *w)
+{
+    return strlen(w) == len && memcmp(s, w, len) == 0;
+}
+
+/*
+ * Records whether the member with this key (in an object at f->depth) is on
+ * the way to a managedFields to drop; true when it is that managedFields.
+ */
+static bool fj_drops(struct fj *f, const char *key, size_t klen)
+{
+    unsigned d = f->depth;
+
+    if (!f->drop_managed || d == 0 || d > FJ_METADATA_DEPTH)
+        return false;
+    if (d == FJ_METADATA_DEPTH)
+        return f->on_path[1] && f->on_path[2] && f->on_path[3] && fj_is(key, klen, "managedFields");
+    f->on_path[d] = d == 1   ? fj_is(key, klen, "request")
+                    : d == 2 ? fj_is(key, klen, "object") || fj_is(key, klen, "oldObject")
+                             : fj_is(key, klen, "metadata");
+    return false;
+}
+
 /* Reads one "key": value member into obj; false when it gives up (a duplicate key too). */
 static bool fj_member(struct fj *f, json_t *obj)
 {
@@ -390,9 +559,14 @@ static bool fj_member(struct fj *f, json_t *obj)
     f->p++;
     if (!fj_string_span(f, &key, &klen, &owned))
         return false;
-    if (fj_expect(f, ':') && (v = fj_value(f)) != NULL)
+    if (fj_drops(f, key, klen)) {
+        /* checked but left out; a second one is jansson's duplicate error */
+        ok = !f->managed_seen && fj_expect(f, ':') && fj_skip_value(f);
+        f->managed_seen = true;
+    } else if (fj_expect(f, ':') && (v = fj_value(f)) != NULL) {
         ok = json_object_setn_new_nocheck(obj, key, klen, v) == 0 &&
              json_object_size(obj) > before; /* a duplicate replaces: size unchanged */
+    }
     free(owned);
     return ok;
 }
@@ -402,6 +576,8 @@ static json_t *fj_object(struct fj *f)
 {
     json_t *obj = json_object();
 
+    if (f->depth == FJ_METADATA_DEPTH)
+        f->managed_seen = false;
     f->p++;
     fj_ws(f);
     if (obj != NULL && f->p < f->end && *f->p == '}') {
@@ -426,6 +602,8 @@ static json_t *fj_array(struct fj *f)
 {
     json_t *arr = json_array(), *v;
 
+    if (f->depth < FJ_METADATA_DEPTH)
+        f->on_path[f->depth] = false; /* an array's items are never on the way */
     f->p++;
     fj_ws(f);
     if (arr != NULL && f->p < f->end && *f->p == ']') {
@@ -481,9 +659,9 @@ static json_t *fj_value(struct fj *f)
     return v;
 }
 
-json_t *as_review_json_fast(const char *body, size_t len)
+json_t *as_review_json_fast(const char *body, size_t len, bool drop_managed)
 {
-    struct fj f = {NULL, NULL, 0};
+    struct fj f = {.drop_managed = drop_managed};
     json_t *v;
 
     if (body == NULL || len > AS_REVIEW_MAX_BODY)
@@ -500,15 +678,32 @@ json_t *as_review_json_fast(const char *body, size_t len)
     return v;
 }
 
-as_status as_review_json_parse(const char *body, size_t len, json_t **out, struct as_error *err)
+/* Deletes request.<which>.metadata.managedFields from a parsed review, if there. */
+static void drop_managed_fields(json_t *doc, const char *which)
 {
-    json_t *v = as_review_json_fast(body, len);
+    json_t *meta =
+        json_object_get(json_object_get(json_object_get(doc, "request"), which), "metadata");
+
+    if (json_is_object(meta))
+        json_object_del(meta, "managedFields");
+}
+
+as_status as_review_json_parse(const char *body, size_t len, bool drop_managed, json_t **out,
+                               struct as_error *err)
+{
+    json_t *v = as_review_json_fast(body, len, drop_managed);
+    as_status st;
 
     if (v != NULL) {
         *out = v;
         return AS_OK;
     }
-    return as_json_parse(body, len, AS_REVIEW_MAX_BODY, out, err);
+    st = as_json_parse(body, len, AS_REVIEW_MAX_BODY, out, err);
+    if (st == AS_OK && drop_managed) { /* the same tree, whichever reader made it */
+        drop_managed_fields(*out, "object");
+        drop_managed_fields(*out, "oldObject");
+    }
+    return st;
 }
 
 as_status as_review_json_string(struct as_buf *out, const char *s, size_t len)

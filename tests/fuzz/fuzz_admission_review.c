@@ -4,7 +4,9 @@
  * decode, through the whole decision (webhook/admit.c: policy evaluation,
  * response encoding) on every endpoint. Decoding must fail with a message or
  * succeed; a decision must give HTTP 200 with a response that parses back,
- * echoes the uid and carries a base64 patch only as JSONPatch.
+ * echoes the uid and carries a base64 patch only as JSONPatch. Two endpoints
+ * decide inside a request scope of the webhook's allocator (as routes.c
+ * does; jsonalloc.h), two outside it, so the arena is fuzzed under ASan too.
  *
  * hack/fuzz links only lib/*, so the webhook sources are compiled in here.
  */
@@ -15,6 +17,7 @@
 
 #include "../../webhook/admit.c"
 #include "../../webhook/appstack.c"
+#include "../../webhook/jsonalloc.c"
 #include "../../webhook/review.c"
 #include "../../webhook/review_json.c"
 
@@ -44,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct as_error err = {0};
 
     if (!ready) {
+        as_jsonalloc_install();
         as_policy_config_init_default(&cfg);
         cfg.validators = as_appstack_validator();
         cfg.n_validators = 1;
@@ -58,9 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct as_admit_env env = {.cfg = &cfg};
         struct as_buf out;
         int status = 0;
+        as_status st;
         as_buf_init(&out, 8u * 1024u * 1024u);
-        if (as_admit_handle(&env, eps[i], (const char *)data, size, 1800000000, 0, &out, &status) ==
-            AS_OK) {
+        if (i >= 2)
+            as_jsonalloc_scope_begin();
+        st = as_admit_handle(&env, eps[i], (const char *)data, size, 1800000000, 0, &out, &status);
+        if (i >= 2)
+            as_jsonalloc_scope_end();
+        if (st == AS_OK) {
             if (status != 200)
                 abort();
             check_response(&out, rq.uid);

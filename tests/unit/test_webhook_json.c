@@ -35,21 +35,58 @@ static const char REVIEW[] =
     "\"value\":\"x\"},{\"name\":\"B\",\"value\":null}],\"ports\":[{\"containerPort\":8080}]}],"
     "\"volumes\":[],\"tolerations\":[{\"effect\":\"NoSchedule\",\"tolerationSeconds\":0}]}}}}";
 
+/*
+ * A review whose objects carry field managers' lists (escaped keys, nesting,
+ * empty objects), next to look-alikes that must stay: managedFields in the
+ * wrong places (spec, a request.objects, an array on the way).
+ */
+static const char MANAGED[] =
+    "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
+    "\"uid\":\"u\",\"operation\":\"UPDATE\",\"object\":{\"metadata\":{\"name\":\"a\","
+    "\"managedFields\":[{\"manager\":\"kubectl\",\"operation\":\"Update\",\"time\":"
+    "\"2026-12-07T02:00:00Z\",\"fieldsV1\":{\"f:metadata\":{\"f:labels\":{\".\":{},"
+    "\"f:app\":{}}},\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"web\\\"}\":{\".\":{},"
+    "\"f:image\":{},\"f:ports\":{\"k:{\\\"containerPort\\\":8080,\\\"protocol\\\":"
+    "\\\"TCP\\\"}\":{\".\":{}}}}}}},\"n\":[1,-2.5e3,true,false,null,\"caf\\u00e9\"]}],"
+    "\"labels\":{\"app\":\"web\"}},\"spec\":{\"managedFields\":[1]}},"
+    "\"oldObject\":{\"metadata\":{\"managedFields\":[{\"manager\":\"x\",\"fieldsV1\":{}}],"
+    "\"name\":\"a\"}},\"objects\":{\"metadata\":{\"managedFields\":1}},"
+    "\"list\":[{\"object\":{\"metadata\":{\"managedFields\":2}}}]},"
+    "\"x\":{\"object\":{\"metadata\":{\"managedFields\":3}}}}";
+
 struct parsed {
     as_status st;
     char *dump; /* compact dump on success */
     char message[AS_ERROR_MESSAGE_MAX];
 };
 
-/* Parses with the reader under test or with jansson (through as_json_parse). */
-static struct parsed parse(const char *s, size_t n, bool ours)
+/* request.<which>.metadata.managedFields deleted from jansson's tree: what drop_managed means. */
+static void delete_managed(json_t *doc, const char *which)
+{
+    json_t *req = json_is_object(doc) ? json_object_get(doc, "request") : NULL;
+    json_t *obj = json_is_object(req) ? json_object_get(req, which) : NULL;
+    json_t *meta = json_is_object(obj) ? json_object_get(obj, "metadata") : NULL;
+
+    if (json_is_object(meta))
+        json_object_del(meta, "managedFields");
+}
+
+/*
+ * Parses with the reader under test or with jansson (through as_json_parse,
+ * then deleting the managedFields the reader drops, when drop is set).
+ */
+static struct parsed parse(const char *s, size_t n, bool ours, bool drop)
 {
     struct parsed p = {0};
     struct as_error err = {0};
     json_t *v = NULL;
 
-    p.st = ours ? as_review_json_parse(s, n, &v, &err)
+    p.st = ours ? as_review_json_parse(s, n, drop, &v, &err)
                 : as_json_parse(s, n, AS_REVIEW_MAX_BODY, &v, &err);
+    if (p.st == AS_OK && !ours && drop) {
+        delete_managed(v, "object");
+        delete_managed(v, "oldObject");
+    }
     if (p.st == AS_OK) {
         p.dump = as_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         ck_assert_ptr_nonnull(p.dump);
@@ -60,20 +97,24 @@ static struct parsed parse(const char *s, size_t n, bool ours)
     return p;
 }
 
-/* Asserts both readers agree on s; returns true when it was valid JSON. */
+/* Asserts both readers agree on s, as it is and with managedFields dropped; true when valid. */
 static bool agree(const char *s, size_t n)
 {
-    struct parsed a = parse(s, n, true), b = parse(s, n, false);
-    bool ok = b.st == AS_OK;
+    bool ok = false;
 
-    ck_assert_msg(a.st == b.st, "status %d vs jansson %d for %.*s", a.st, b.st,
-                  (int)(n > 120 ? 120 : n), s);
-    if (ok)
-        ck_assert_str_eq(a.dump, b.dump);
-    else
-        ck_assert_str_eq(a.message, b.message);
-    free(a.dump);
-    free(b.dump);
+    for (int drop = 0; drop <= 1; drop++) {
+        struct parsed a = parse(s, n, true, drop), b = parse(s, n, false, drop);
+
+        ok = b.st == AS_OK;
+        ck_assert_msg(a.st == b.st, "status %d vs jansson %d (drop %d) for %.*s", a.st, b.st, drop,
+                      (int)(n > 120 ? 120 : n), s);
+        if (ok)
+            ck_assert_str_eq(a.dump, b.dump);
+        else
+            ck_assert_str_eq(a.message, b.message);
+        free(a.dump);
+        free(b.dump);
+    }
     return ok;
 }
 
@@ -235,17 +276,18 @@ static unsigned next_rand(void)
     return (unsigned)(rng >> 11);
 }
 
-START_TEST(reader_agrees_with_jansson_on_mutated_reviews)
+/* Mutates base 20,000 times (replace, truncate, insert, delete); both readers must agree. */
+static void agree_on_mutations(const char *base, size_t len)
 {
     static const char alphabet[] = "{}[]\":,\\ \n\t01-+.eEtrufalsnu/\x00\x01\x1f\x7f\x80\xbf\xc0"
                                    "\xc2\xe0\xed\xef\xf0\xf4\xf5\xff";
-    size_t len = sizeof(REVIEW) - 1, valid = 0, total = 0;
+    size_t valid = 0, total = 0;
     char *t = malloc(len + 8);
 
-    ck_assert(agree(REVIEW, len));
+    ck_assert(agree(base, len));
     for (int k = 0; k < 20000; k++) {
         size_t n = len;
-        memcpy(t, REVIEW, len);
+        memcpy(t, base, len);
         for (int op = 1 + (int)(next_rand() % 3); op > 0 && n > 0; op--) {
             size_t pos = next_rand() % n;
             char c = alphabet[next_rand() % (sizeof(alphabet) - 1)];
@@ -277,6 +319,58 @@ START_TEST(reader_agrees_with_jansson_on_mutated_reviews)
     ck_assert_uint_lt(valid, total - total / 20);
     free(t);
 }
+
+START_TEST(reader_agrees_with_jansson_on_mutated_reviews)
+{
+    agree_on_mutations(REVIEW, sizeof(REVIEW) - 1);
+    agree_on_mutations(MANAGED, sizeof(MANAGED) - 1);
+}
+END_TEST
+
+/* The path of the only dropped lists, and what is checked inside them. */
+START_TEST(managed_fields_are_dropped_only_where_no_rule_looks)
+{
+    static const char ARRAY_ON_PATH[] =
+        "{\"z\":{\"object\":{}},\"request\":[{\"metadata\":{\"managedFields\":4}}]}";
+    static const char *const refused[] = {
+        /* duplicate keys inside the dropped list, at any depth, and of the list itself */
+        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":{\"a\":1,\"a\":2}}}}}",
+        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[{\"k:{\\\"a\\\"}\":{},"
+        "\"k:{\\u0022a\\\"}\":{}}]}}}}",
+        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[],\"managedFields\":[]}}}}",
+        /* what jansson refuses anywhere */
+        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[\"\\u0000\"]}}}}",
+        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[1e999]}}}}",
+        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[\"\\x\"]}}}}",
+        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[\"\x01\"]}}}}",
+        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[tru]}}}}",
+    };
+    json_t *v = as_review_json_fast(MANAGED, sizeof(MANAGED) - 1, true);
+    char *dump = as_json_dumps(v, JSON_COMPACT);
+
+    ck_assert_ptr_nonnull(dump);
+    /* gone from object and oldObject; the look-alikes stay */
+    ck_assert_ptr_null(strstr(dump, "kubectl"));
+    ck_assert_ptr_null(strstr(dump, "\"manager\":\"x\""));
+    ck_assert_ptr_nonnull(strstr(dump, "\"spec\":{\"managedFields\":[1]}"));
+    ck_assert_ptr_nonnull(strstr(dump, "\"objects\":{\"metadata\":{\"managedFields\":1}}"));
+    ck_assert_ptr_nonnull(strstr(dump, "\"managedFields\":2"));
+    ck_assert_ptr_nonnull(strstr(dump, "\"managedFields\":3"));
+    ck_assert_ptr_nonnull(strstr(dump, "\"labels\":{\"app\":\"web\"}"));
+    free(dump);
+    json_decref(v);
+    /* an array on the way: its items are not request.object, whatever came before */
+    v = as_review_json_fast(ARRAY_ON_PATH, strlen(ARRAY_ON_PATH), true);
+    dump = as_json_dumps(v, JSON_COMPACT);
+    ck_assert_ptr_nonnull(strstr(dump, "\"managedFields\":4"));
+    ck_assert(agree(ARRAY_ON_PATH, strlen(ARRAY_ON_PATH)));
+    free(dump);
+    json_decref(v);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        ck_assert_msg(!agree(refused[i], strlen(refused[i])), "accepted: %s", refused[i]);
+        ck_assert_ptr_null(as_review_json_fast(refused[i], strlen(refused[i]), true));
+    }
+}
 END_TEST
 
 START_TEST(the_fast_reader_takes_reviews_and_leaves_the_rest_to_jansson)
@@ -285,17 +379,17 @@ START_TEST(the_fast_reader_takes_reviews_and_leaves_the_rest_to_jansson)
         "\"\\u0000\"",       "9223372036854775808", "1e309",       "1e-400",
         "{\"a\":1,\"a\":2}", "[\"\\ud800\"]",       "{\"a\":1} x", "",
     };
-    json_t *v = as_review_json_fast(REVIEW, sizeof(REVIEW) - 1);
+    json_t *v = as_review_json_fast(REVIEW, sizeof(REVIEW) - 1, false);
     char *b = malloc(1200);
 
     ck_assert_ptr_nonnull(v);
     json_decref(v);
     for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++)
-        ck_assert_ptr_null(as_review_json_fast(left[i], strlen(left[i])));
+        ck_assert_ptr_null(as_review_json_fast(left[i], strlen(left[i]), false));
     memset(b, '[', 600);
     memset(b + 600, ']', 600);
-    ck_assert_ptr_null(as_review_json_fast(b, 1200)); /* deeper than its limit */
-    v = as_review_json_fast(b + 100, 1000);           /* 500 levels: its own */
+    ck_assert_ptr_null(as_review_json_fast(b, 1200, false)); /* deeper than its limit */
+    v = as_review_json_fast(b + 100, 1000, false);           /* 500 levels: its own */
     ck_assert_ptr_nonnull(v);
     json_decref(v);
     free(b);
@@ -453,6 +547,7 @@ int main(void)
     tcase_add_test(tc, string_scanning_agrees_at_every_offset);
     tcase_add_test(tc, reader_agrees_with_jansson_on_deep_nesting);
     tcase_add_test(tc, reader_agrees_with_jansson_on_mutated_reviews);
+    tcase_add_test(tc, managed_fields_are_dropped_only_where_no_rule_looks);
     tcase_add_test(tc, the_fast_reader_takes_reviews_and_leaves_the_rest_to_jansson);
     tcase_add_test(tc, strings_are_escaped_as_jansson_escapes_them);
     tcase_add_test(tc, responses_are_written_as_jansson_writes_them);
