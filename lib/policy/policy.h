@@ -194,6 +194,8 @@ struct as_policy_request {
     bool parent_unreadable;
     bool dry_run; /* carried for callers; the engine has no side effects either way */
     int64_t now;  /* Unix seconds, for exception expiry */
+    /* with cfg->clock_ns: leave this evaluation untimed (a caller that times one in N) */
+    bool untimed;
 };
 
 struct as_policy_violation {
@@ -209,12 +211,11 @@ struct as_policy_violation {
 #define AS_POLICY_TIMED_VALIDATORS 8
 
 /*
- * Timing (when cfg->clock_ns is set): family_ns covers everything a family
- * did; rule_ns[i] only the checks of built-in rule i (as_policy_rules()[i]),
- * so work a family shares between its rules (finding the pod spec, listing
- * containers, parsing quantities or image references) is in family_ns alone.
- * validator_ns[i] is the time of cfg->validators[i] (the first
- * AS_POLICY_TIMED_VALIDATORS). Zero for what did not run.
+ * Timing (when cfg->clock_ns is set and the request is not untimed): family_ns covers everything a
+ * family did; rule_ns[i] only the checks of built-in rule i (as_policy_rules()[i]), so work a
+ * family shares between its rules (finding the pod spec, listing containers, parsing quantities or
+ * image references) is in family_ns alone. validator_ns[i] is the time of cfg->validators[i] (the
+ * first AS_POLICY_TIMED_VALIDATORS). Zero for what did not run.
  */
 struct as_policy_result {
     struct as_policy_violation *v; /* owned */

@@ -20,6 +20,9 @@ import webhookproc
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "admission")
 LINE = re.compile(r"^(\S+) (\S+): (.+) — (.+)$")
+# one decision in TIME_EVERY has its rules timed (webhook/admit.h)
+with open(os.path.join(HERE, "..", "..", "webhook", "admit.h")) as _h:
+    TIME_EVERY = int(re.search(r"#define AS_ADMIT_TIME_EVERY (\d+)", _h.read()).group(1))
 
 
 def split_lines(text):
@@ -178,7 +181,8 @@ class AdmissionGolden(unittest.TestCase):
             self.assertEqual(r.status, 200, path)
             r.read()
         review = json.load(open(os.path.join(FIXTURES, "good", "pod-compliant.json")))
-        webhookproc.post(self.conn, "/validate", review)
+        for _ in range(TIME_EVERY):  # rules are timed in one decision in TIME_EVERY
+            webhookproc.post(self.conn, "/validate", review)
         self.conn.request("GET", "/metrics")
         r = self.conn.getresponse()
         text = r.read().decode()
@@ -205,6 +209,28 @@ class AdmissionGolden(unittest.TestCase):
             r'webhook="[a-z-]+",family="pod-security"\} ([0-9.e+-]+)', text))
         self.assertGreater(float(m.group(1)), 0)
         self.assertLess(float(m.group(1)), fam)
+
+    def family_count(self):
+        """Decisions and timed pod-security evaluations so far, from /metrics."""
+        self.conn.request("GET", "/metrics")
+        r = self.conn.getresponse()
+        text = r.read().decode()
+        timed = re.search(r'appstack_webhook_rule_family_evaluation_seconds_count\{'
+                          r'webhook="validate",family="pod-security"\} ([0-9]+)', text)
+        made = re.search(r'appstack_webhook_decisions_total\{webhook="validate",kind="Pod",'
+                         r'result="allowed"\} ([0-9]+)', text)
+        return (int(made.group(1)) if made else 0), (int(timed.group(1)) if timed else 0)
+
+    def test_rule_times_are_sampled(self):
+        # the rule and family timings cost two clock reads a rule: one decision in
+        # TIME_EVERY is timed, on each thread, whatever the phase of its count
+        review = json.load(open(os.path.join(FIXTURES, "good", "pod-compliant.json")))
+        made0, timed0 = self.family_count()
+        for _ in range(3 * TIME_EVERY):
+            webhookproc.post(self.conn, "/validate", review)
+        made1, timed1 = self.family_count()
+        self.assertEqual(made1 - made0, 3 * TIME_EVERY)
+        self.assertEqual(timed1 - timed0, 3)
 
     def test_tls_below_1_2_is_refused(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
