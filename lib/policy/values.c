@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,14 +35,50 @@ static const struct suffix SUFFIXES[] = {
     {"", 1.0},
 };
 
+/* The multiplier of a quantity's suffix ("" included); false for an unknown one. */
+static bool suffix_mult(const char *suffix, double *mult)
+{
+    for (size_t i = 0; i < sizeof SUFFIXES / sizeof SUFFIXES[0]; i++)
+        if (strcmp(suffix, SUFFIXES[i].s) == 0) {
+            *mult = SUFFIXES[i].mult;
+            return true;
+        }
+    return false;
+}
+
+/*
+ * The usual form, up to 15 digits and a suffix ("250m", "512Mi", "2"): the
+ * digits' value is exact in a double, so this is what strtod would give,
+ * without strtod (most of a Pod's resource checks). false: not this form.
+ */
+static bool plain_quantity(const char *s, double *out)
+{
+    uint64_t v = 0;
+    size_t n = 0;
+    double mult;
+
+    while (s[n] >= '0' && s[n] <= '9') {
+        if (n == 15)
+            return false;
+        v = v * 10 + (uint64_t)(s[n] - '0');
+        n++;
+    }
+    if (n == 0 || !suffix_mult(s + n, &mult))
+        return false;
+    *out = (double)v * mult;
+    return true;
+}
+
 bool as_policy_quantity(const char *s, double *out)
 {
     const char *p = s;
     char *end;
-    double v;
+    double v, mult;
 
     if (!s || !*s)
         return false;
+    if (plain_quantity(s, out))
+        return true;
     if (*p == '+' || *p == '-')
         p++;
     if (!isdigit((unsigned char)*p) && *p != '.')
@@ -54,15 +91,10 @@ bool as_policy_quantity(const char *s, double *out)
     v = strtod(s, &end);
     if (errno || end == s || !isfinite(v) || (end > s && (end[-1] == 'e' || end[-1] == 'E')))
         return false;
-    if (strchr(s, 'x') || strchr(s, 'X'))
+    if (strchr(s, 'x') || strchr(s, 'X') || !suffix_mult(end, &mult))
         return false;
-    for (size_t i = 0; i < sizeof SUFFIXES / sizeof SUFFIXES[0]; i++) {
-        if (strcmp(end, SUFFIXES[i].s) == 0) {
-            *out = v * SUFFIXES[i].mult;
-            return true;
-        }
-    }
-    return false;
+    *out = v * mult;
+    return true;
 }
 
 /* Parses exactly n digits at s. */

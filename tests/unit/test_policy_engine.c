@@ -735,6 +735,29 @@ START_TEST(quantities)
     ck_assert(!as_policy_quantity("0x10", &v));
     ck_assert(!as_policy_quantity("inf", &v));
     ck_assert(!as_policy_quantity("2e", &v));
+    /* the digits-and-suffix form has a path of its own: the same values as the general one */
+    ck_assert(as_policy_quantity("0250m", &v) && v == 250 * 1e-3);
+    ck_assert(as_policy_quantity("999999999999999", &v) && v == 999999999999999.0);
+    ck_assert(as_policy_quantity("9999999999999999", &v) && v == 9999999999999999.0); /* 16 */
+    ck_assert(as_policy_quantity("3Ki", &v) && v == 3 * 1024.0);
+    ck_assert(as_policy_quantity("7n", &v) && v == 7 * 1e-9);
+    ck_assert(as_policy_quantity("+5", &v) && v == 5);
+    ck_assert(as_policy_quantity("-5m", &v) && v == -5 * 1e-3);
+    ck_assert(as_policy_quantity("12E", &v) && v == 12 * 1e18);
+    ck_assert(!as_policy_quantity("5 m", &v));
+    ck_assert(!as_policy_quantity("5mm", &v));
+    ck_assert(!as_policy_quantity("5i", &v));
+    ck_assert(!as_policy_quantity("1e", &v));
+    for (int i = 0; i < 1000; i++) { /* every integer and suffix, both paths */
+        char a[32], b[40];
+        double x, y;
+        const char *suffixes[] = {"", "m", "Ki", "Mi", "G", "n"};
+        const char *sfx = suffixes[i % 6];
+        snprintf(a, sizeof a, "%d%s", i * 7919, sfx);
+        snprintf(b, sizeof b, "%d.0%s", i * 7919, sfx); /* not the plain form: strtod */
+        ck_assert(as_policy_quantity(a, &x) && as_policy_quantity(b, &y));
+        ck_assert_msg(x == y, "%s: %.17g vs %s: %.17g", a, x, b, y);
+    }
 }
 END_TEST
 
