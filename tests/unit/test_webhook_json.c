@@ -335,8 +335,8 @@ START_TEST(managed_fields_are_dropped_only_where_no_rule_looks)
     static const char *const refused[] = {
         /* duplicate keys inside the dropped list, at any depth, and of the list itself */
         "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":{\"a\":1,\"a\":2}}}}}",
-        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[{\"k:{\\\"a\\\"}\":{},"
-        "\"k:{\\u0022a\\\"}\":{}}]}}}}",
+        ("{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[{\"k:{\\\"a\\\"}\":{},"
+         "\"k:{\\u0022a\\\"}\":{}}]}}}}"),
         "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[],\"managedFields\":[]}}}}",
         /* what jansson refuses anywhere */
         "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[\"\\u0000\"]}}}}",
