@@ -356,7 +356,7 @@ as_status as_admit_handle(const struct as_admit_env *env, enum as_admit_endpoint
     };
     json_t *parent = NULL;
 
-    /* rule and family times (two clock reads a rule) for one decision in AS_ADMIT_TIME_EVERY */
+    /* rule and family times (a clock read per rule check): one decision in AS_ADMIT_TIME_EVERY */
     preq.untimed = time_tick++ % AS_ADMIT_TIME_EVERY != 0;
     as_policy_op_parse(rq.operation, &preq.op);
     if (preq.op == AS_OP_UPDATE && strcmp(rq.subresource, "scale") == 0 &&

@@ -43,7 +43,7 @@ struct as_admit_metrics {
 };
 
 /*
- * The policy engine times its rules and families (two clock reads a rule,
+ * The policy engine times its rules and families (a clock read per rule check,
  * some 80 a Pod review: 5% of the webhook's CPU) for one decision in this
  * many on each thread; the rule and family metrics say so.
  */
