@@ -109,12 +109,15 @@ static int post(const char *body, struct as_buf *out)
 START_TEST(a_review_is_decided_in_this_threads_arena)
 {
     struct as_buf out;
+    void *after;
 
     as_buf_init(&out, AS_SERVER_MAX_RESPONSE);
     ck_assert_uint_eq(as_jsonalloc_arena_bytes(), 0); /* no request on this thread yet */
     ck_assert_int_eq(post(POD_REVIEW, &out), 200);
     ck_assert_uint_gt(as_jsonalloc_arena_bytes(), 0); /* the scope took its first chunk */
-    ck_assert(!as_jsonalloc_scoped(out.data));        /* and closed: nothing is scoped now */
+    after = as_jsonalloc_malloc(16);                  /* and closed: a malloc block again */
+    ck_assert(!as_jsonalloc_scoped(after));
+    as_jsonalloc_free(after);
     ck_assert_ptr_nonnull(strstr(out.data, "\"uid\":\"u-2\""));
     ck_assert_ptr_nonnull(strstr(out.data, "\"allowed\":false"));
     ck_assert_ptr_nonnull(strstr(out.data, "pss-baseline-privileged"));
