@@ -70,9 +70,9 @@ as_status as_admit_metrics_register(struct as_metrics *m, struct as_admit_metric
          " is timed).",
          fl, 2, &out->family},
         {AS_METRIC_COUNTER, "appstack_webhook_rule_evaluation_seconds_total",
-         "Time spent in each rule's own checks, in the decisions timed (one "
-         "in " AS_ADMIT_TIME_EVERY_S
-         "; work a family shares between its rules is only in the family histogram).",
+         "Time spent in each rule's own checks, in the decisions timed "
+         "(one in " AS_ADMIT_TIME_EVERY_S "; work a family shares between its rules "
+         "is only in the family histogram).",
          rl, 1, &out->rule_seconds},
         {AS_METRIC_COUNTER, "appstack_webhook_rule_evaluations_total",
          "Timed evaluations of each rule (divide the seconds by this for the mean).", rl, 1,

@@ -18,6 +18,7 @@
 #include "../../webhook/review.h"
 #include "base/json.h"
 #include "check_run.h"
+#include "review_oracle.h"
 
 /* A realistic review: escapes, non-ASCII, numbers of every kind, nesting. */
 static const char REVIEW[] =
@@ -60,17 +61,6 @@ struct parsed {
     char message[AS_ERROR_MESSAGE_MAX];
 };
 
-/* request.<which>.metadata.managedFields deleted from jansson's tree: what drop_managed means. */
-static void delete_managed(json_t *doc, const char *which)
-{
-    json_t *req = json_is_object(doc) ? json_object_get(doc, "request") : NULL;
-    json_t *obj = json_is_object(req) ? json_object_get(req, which) : NULL;
-    json_t *meta = json_is_object(obj) ? json_object_get(obj, "metadata") : NULL;
-
-    if (json_is_object(meta))
-        json_object_del(meta, "managedFields");
-}
-
 /*
  * Parses with the reader under test or with jansson (through as_json_parse,
  * then deleting the managedFields the reader drops, when drop is set).
@@ -84,8 +74,7 @@ static struct parsed parse(const char *s, size_t n, bool ours, bool drop)
     p.st = ours ? as_review_json_parse(s, n, drop, &v, &err)
                 : as_json_parse(s, n, AS_REVIEW_MAX_BODY, &v, &err);
     if (p.st == AS_OK && !ours && drop) {
-        delete_managed(v, "object");
-        delete_managed(v, "oldObject");
+        review_oracle_drop_managed(v);
     }
     if (p.st == AS_OK) {
         p.dump = as_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
