@@ -419,6 +419,44 @@ static bool fj_expect(struct fj *f, unsigned char c)
     return true;
 }
 
+/*
+ * At a container's opening byte: consumes it and the whitespace after.
+ * True when the container closes at once (close consumed too).
+ */
+static bool fj_open_empty(struct fj *f, unsigned char close)
+{
+    f->p++;
+    fj_ws(f);
+    if (f->p < f->end && *f->p == close) {
+        f->p++;
+        return true;
+    }
+    return false;
+}
+
+/* Where a container stands after one of its members or items. */
+enum fj_next { FJ_MORE, FJ_DONE, FJ_BAD };
+
+/*
+ * After a member or an item: the closing byte ends the container, a comma
+ * (and the whitespace after it) leads to the next.
+ */
+static inline enum fj_next fj_after_item(struct fj *f, unsigned char close)
+{
+    fj_ws(f);
+    if (f->p >= f->end)
+        return FJ_BAD;
+    if (*f->p == close) {
+        f->p++;
+        return FJ_DONE;
+    }
+    if (*f->p != ',')
+        return FJ_BAD;
+    f->p++;
+    fj_ws(f);
+    return FJ_MORE;
+}
+
 static bool fj_skip_value(struct fj *f);
 
 /* A key of an object being skipped: its decoded bytes. */
@@ -463,14 +501,11 @@ static bool fj_skip_object(struct fj *f)
     struct fj_key keys[FJ_SKIP_KEYS];
     char scratch[FJ_SKIP_SCRATCH];
     size_t n = 0, used = 0;
+    enum fj_next next = FJ_MORE;
 
-    f->p++;
-    fj_ws(f);
-    if (f->p < f->end && *f->p == '}') {
-        f->p++;
+    if (fj_open_empty(f, '}'))
         return true;
-    }
-    for (;;) {
+    while (next == FJ_MORE) {
         if (n == FJ_SKIP_KEYS || f->p >= f->end || *f->p != '"')
             return false;
         f->p++;
@@ -482,36 +517,24 @@ static bool fj_skip_object(struct fj *f)
         n++;
         if (!fj_expect(f, ':') || !fj_skip_value(f))
             return false;
-        fj_ws(f);
-        if (f->p < f->end && *f->p == '}') {
-            f->p++;
-            return true;
-        }
-        if (!fj_expect(f, ','))
-            return false;
+        next = fj_after_item(f, '}');
     }
+    return next == FJ_DONE;
 }
 
 /* Skips an array (f->p at '['). */
 static bool fj_skip_array(struct fj *f)
 {
-    f->p++;
-    fj_ws(f);
-    if (f->p < f->end && *f->p == ']') {
-        f->p++;
+    enum fj_next next = FJ_MORE;
+
+    if (fj_open_empty(f, ']'))
         return true;
-    }
-    for (;;) {
+    while (next == FJ_MORE) {
         if (!fj_skip_value(f))
             return false;
-        fj_ws(f);
-        if (f->p < f->end && *f->p == ']') {
-            f->p++;
-            return true;
-        }
-        if (!fj_expect(f, ','))
-            return false;
+        next = fj_after_item(f, ']');
     }
+    return next == FJ_DONE;
 }
 
 /* Checks one value at f->p as fj_value would read it, and builds nothing. */
@@ -608,24 +631,18 @@ static bool fj_member(struct fj *f, json_t *obj)
 static json_t *fj_object(struct fj *f)
 {
     json_t *obj = json_object();
+    enum fj_next next = FJ_MORE;
 
     if (f->depth == FJ_METADATA_DEPTH)
         f->managed_seen = false;
-    f->p++;
-    fj_ws(f);
-    if (obj != NULL && f->p < f->end && *f->p == '}') {
-        f->p++;
+    if (obj == NULL)
+        return NULL;
+    if (fj_open_empty(f, '}'))
         return obj;
-    }
-    while (obj != NULL && fj_member(f, obj)) {
-        fj_ws(f);
-        if (f->p < f->end && *f->p == '}') {
-            f->p++;
-            return obj;
-        }
-        if (!fj_expect(f, ','))
-            break;
-    }
+    while (next == FJ_MORE && fj_member(f, obj))
+        next = fj_after_item(f, '}');
+    if (next == FJ_DONE)
+        return obj;
     json_decref(obj);
     return NULL;
 }
@@ -634,24 +651,18 @@ static json_t *fj_object(struct fj *f)
 static json_t *fj_array(struct fj *f)
 {
     json_t *arr = json_array(), *v;
+    enum fj_next next = FJ_MORE;
 
     if (f->depth < FJ_METADATA_DEPTH)
         f->on_path[f->depth] = false; /* an array's items are never on the way */
-    f->p++;
-    fj_ws(f);
-    if (arr != NULL && f->p < f->end && *f->p == ']') {
-        f->p++;
+    if (arr == NULL)
+        return NULL;
+    if (fj_open_empty(f, ']'))
         return arr;
-    }
-    while (arr != NULL && (v = fj_value(f)) != NULL && json_array_append_new(arr, v) == 0) {
-        fj_ws(f);
-        if (f->p < f->end && *f->p == ']') {
-            f->p++;
-            return arr;
-        }
-        if (!fj_expect(f, ','))
-            break;
-    }
+    while (next == FJ_MORE && (v = fj_value(f)) != NULL && json_array_append_new(arr, v) == 0)
+        next = fj_after_item(f, ']');
+    if (next == FJ_DONE)
+        return arr;
     json_decref(arr);
     return NULL;
 }
