@@ -171,11 +171,10 @@ static void check_object(struct run *r, const char *file, const char *doc, const
     req.op = AS_OP_CREATE;
     req.user = "appstackctl";
     req.namespace = ns ? ns : "default";
-    req.object = obj;
     req.dry_run = true;
     req.now = r->now;
     as_policy_result_init(&res);
-    if (as_policy_evaluate(&r->cfg, &req, &res) != AS_OK)
+    if (as_policy_evaluate_json(&r->cfg, &req, obj, NULL, NULL, &res) != AS_OK)
         fail(r, "%s: document %s: evaluation failed (out of memory)", file, doc);
     else
         emit(r, file, doc, obj, &res);

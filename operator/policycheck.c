@@ -42,15 +42,12 @@ void as_op_policy_check(const json_t *appstack, const json_t *desired, int64_t n
     out->evaluated = true;
     json_array_foreach(desired, i, obj)
     {
-        struct as_policy_request req = {.op = AS_OP_CREATE,
-                                        .user = cfg.operator_service_account,
-                                        .object = obj,
-                                        .dry_run = true,
-                                        .now = now};
+        struct as_policy_request req = {
+            .op = AS_OP_CREATE, .user = cfg.operator_service_account, .dry_run = true, .now = now};
         struct as_policy_result res;
 
         as_policy_result_init(&res);
-        if (as_policy_evaluate(&cfg, &req, &res) == AS_OK) {
+        if (as_policy_evaluate_json(&cfg, &req, obj, NULL, NULL, &res) == AS_OK) {
             for (size_t k = 0; k < res.n; k++) {
                 if (res.v[k].mode != AS_POLICY_ENFORCE && res.v[k].mode != AS_POLICY_WARN)
                     continue;

@@ -220,8 +220,12 @@ static as_status respond(enum as_admit_endpoint ep, const struct as_review_reque
     if (st == AS_OK && ep == AS_ADMIT_MUTATE && rq->object != NULL && as_appstack_is(rq->object) &&
         strcmp(rq->operation, "DELETE") != 0) {
         /* AppStack defaulting (family "appstack") joins the engine's patch */
+        json_t *obj = as_jv_to_json(rq->object);
+
         defaults = res->patch != NULL ? json_copy(res->patch) : json_array();
-        st = defaults == NULL ? AS_E_NOMEM : as_appstack_default_patch(rq->object, defaults);
+        st =
+            defaults == NULL || obj == NULL ? AS_E_NOMEM : as_appstack_default_patch(obj, defaults);
+        json_decref(obj);
         resp.patch = defaults;
     }
     if (st == AS_OK)
@@ -355,15 +359,19 @@ as_status as_admit_handle(const struct as_admit_env *env, enum as_admit_endpoint
         .now = now,
     };
     json_t *parent = NULL;
+    struct as_jv_arena parent_arena;
 
     /* rule and family times (a clock read per rule check): one decision in AS_ADMIT_TIME_EVERY */
     preq.untimed = time_tick++ % AS_ADMIT_TIME_EVERY != 0;
+    as_jv_arena_init(&parent_arena);
     as_policy_op_parse(rq.operation, &preq.op);
     if (preq.op == AS_OP_UPDATE && strcmp(rq.subresource, "scale") == 0 &&
         env->read_object != NULL) {
         preq.parent_unreadable = env->read_object(env->read_ctx, rq.resource_group, rq.resource,
                                                   rq.namespace, rq.name, &parent) != AS_OK;
-        preq.parent = parent;
+        preq.parent = as_jv_from_json(&parent_arena, parent);
+        if (parent != NULL && preq.parent == NULL)
+            preq.parent_unreadable = true; /* out of memory: ownership unknown, refuse */
     }
     t0 = as_admit_now_ns();
     st = as_policy_evaluate(env->cfg, &preq, &res);
@@ -383,6 +391,7 @@ as_status as_admit_handle(const struct as_admit_env *env, enum as_admit_endpoint
     }
     as_policy_result_free(&res);
     json_decref(parent);
+    as_jv_arena_free(&parent_arena);
     as_review_request_free(&rq);
     return st;
 }

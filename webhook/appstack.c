@@ -17,23 +17,35 @@ static const struct as_policy_rule rules[] = {
      "see docs/api.md for the AppStack fields"},
 };
 
-bool as_appstack_is(const json_t *obj)
+/* True when apiVersion and kind are an AppStack's. */
+static bool appstack_type(const char *av, const char *kind)
 {
-    const char *av = json_string_value(json_object_get(obj, "apiVersion"));
-    const char *kind = json_string_value(json_object_get(obj, "kind"));
-
     return av != NULL && kind != NULL && strncmp(av, "appstack.io/", 12) == 0 &&
            strcmp(kind, "AppStack") == 0;
 }
 
+bool as_appstack_is(const struct as_jv *obj)
+{
+    return appstack_type(as_jv_str(as_jv_get(obj, "apiVersion")),
+                         as_jv_str(as_jv_get(obj, "kind")));
+}
+
 /* Validator check: reports every field error of an AppStack. */
-static void check(struct as_policy_eval *ev, const json_t *obj, void *ctx)
+static void check(struct as_policy_eval *ev, const struct as_jv *object, void *ctx)
 {
     struct as_field_errors errs;
+    json_t *obj;
 
     (void)ctx;
-    if (!as_appstack_is(obj))
+    if (!as_appstack_is(object))
         return;
+    /* the renderer's validation reads jansson: convert, for AppStacks only */
+    obj = as_jv_to_json(object);
+    if (obj == NULL) {
+        as_policy_report(ev, "app-spec-valid", "spec",
+                         "the webhook ran out of memory validating this AppStack; retry");
+        return;
+    }
     as_field_errors_init(&errs);
     if (as_render_validate(obj, &errs) != AS_OK) {
         for (size_t i = 0; i < errs.count; i++) {
@@ -50,6 +62,7 @@ static void check(struct as_policy_eval *ev, const json_t *obj, void *ctx)
         }
     }
     as_field_errors_free(&errs);
+    json_decref(obj);
 }
 
 static const struct as_policy_validator validator = {rules, 1, check, NULL};
@@ -124,7 +137,9 @@ as_status as_appstack_default_patch(const json_t *obj, json_t *patch)
     char ptr[1024] = "/spec";
     as_status st;
 
-    if (!as_appstack_is(obj) || !json_is_object(json_object_get(obj, "spec")))
+    if (!appstack_type(json_string_value(json_object_get(obj, "apiVersion")),
+                       json_string_value(json_object_get(obj, "kind"))) ||
+        !json_is_object(json_object_get(obj, "spec")))
         return AS_OK;
     if (as_render_defaults(obj, &defaulted) != AS_OK)
         return AS_OK; /* not defaultable (wrong types): validation reports it */

@@ -17,7 +17,7 @@
 const struct as_policy_validator *as_appstack_validator(void);
 
 /* True when obj is an appstack.io AppStack. */
-bool as_appstack_is(const json_t *obj);
+bool as_appstack_is(const struct as_jv *obj);
 
 /*
  * Appends to patch (an RFC 6902 array) one "add" operation for every value

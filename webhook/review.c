@@ -10,52 +10,51 @@
 #include <string.h>
 
 #include "base/json.h"
-#include "jsonalloc.h"
 
 /* Reads an optional string field of obj into *out ("" when absent). */
-static as_status opt_str(const json_t *obj, const char *key, const char *field, const char **out,
-                         struct as_error *err)
+static as_status opt_str(const struct as_jv *obj, const char *key, const char *field,
+                         const char **out, struct as_error *err)
 {
-    json_t *v = json_object_get(obj, key);
+    const struct as_jv *v = as_jv_get(obj, key);
 
-    if (v == NULL || json_is_null(v)) {
+    if (v == NULL || as_jv_is_null(v)) {
         *out = "";
         return AS_OK;
     }
-    if (!json_is_string(v))
+    if (!as_jv_is_string(v))
         return as_error_set(err, AS_E_INVALID_ARG, "%s: expected string, got %s — send a string",
-                            field, as_json_type_name(v));
-    *out = json_string_value(v);
+                            field, as_jv_type_name(v));
+    *out = as_jv_str(v);
     return AS_OK;
 }
 
 /* Reads an optional object field (NULL when absent or null). */
-static as_status opt_obj(const json_t *obj, const char *key, const char *field, const json_t **out,
-                         struct as_error *err)
+static as_status opt_obj(const struct as_jv *obj, const char *key, const char *field,
+                         const struct as_jv **out, struct as_error *err)
 {
-    json_t *v = json_object_get(obj, key);
+    const struct as_jv *v = as_jv_get(obj, key);
 
-    if (v == NULL || json_is_null(v)) {
+    if (v == NULL || as_jv_is_null(v)) {
         *out = NULL;
         return AS_OK;
     }
-    if (!json_is_object(v))
+    if (!as_jv_is_object(v))
         return as_error_set(err, AS_E_INVALID_ARG, "%s: expected object, got %s — send an object",
-                            field, as_json_type_name(v));
+                            field, as_jv_type_name(v));
     *out = v;
     return AS_OK;
 }
 
 /* Checks apiVersion and kind of the envelope. */
-static as_status check_envelope(const json_t *doc, struct as_error *err)
+static as_status check_envelope(const struct as_jv *doc, struct as_error *err)
 {
     const char *av, *kind;
     as_status st;
 
-    if (!json_is_object(doc))
+    if (!as_jv_is_object(doc))
         return as_error_set(err, AS_E_INVALID_ARG,
                             "(root): expected an AdmissionReview object, got %s",
-                            as_json_type_name(doc));
+                            as_jv_type_name(doc));
     st = opt_str(doc, "apiVersion", "apiVersion", &av, err);
     if (st == AS_OK && strcmp(av, "admission.k8s.io/v1") != 0)
         st = as_error_set(err, AS_E_INVALID_ARG,
@@ -71,7 +70,7 @@ static as_status check_envelope(const json_t *doc, struct as_error *err)
 }
 
 /* Reads request.uid: required, non-empty, bounded. */
-static as_status read_uid(const json_t *req, const char **out, struct as_error *err)
+static as_status read_uid(const struct as_jv *req, const char **out, struct as_error *err)
 {
     const char *uid;
     as_status st = opt_str(req, "uid", "request.uid", &uid, err);
@@ -89,9 +88,10 @@ static as_status read_uid(const json_t *req, const char **out, struct as_error *
 }
 
 /* Reads request.kind {group, version, kind}; kind is required. */
-static as_status read_kind(const json_t *req, struct as_review_request *r, struct as_error *err)
+static as_status read_kind(const struct as_jv *req, struct as_review_request *r,
+                           struct as_error *err)
 {
-    const json_t *k;
+    const struct as_jv *k;
     as_status st = opt_obj(req, "kind", "request.kind", &k, err);
 
     if (st != AS_OK)
@@ -109,11 +109,12 @@ static as_status read_kind(const json_t *req, struct as_review_request *r, struc
 }
 
 /* Reads operation, resource, names, user and dryRun. */
-static as_status read_fields(const json_t *req, struct as_review_request *r, struct as_error *err)
+static as_status read_fields(const struct as_jv *req, struct as_review_request *r,
+                             struct as_error *err)
 {
     static const char *const ops[] = {"CREATE", "UPDATE", "DELETE", "CONNECT"};
-    const json_t *res = NULL, *user = NULL;
-    json_t *dry;
+    const struct as_jv *res = NULL, *user = NULL;
+    const struct as_jv *dry;
     as_status st = opt_str(req, "operation", "request.operation", &r->operation, err);
     bool known = false;
 
@@ -143,16 +144,17 @@ static as_status read_fields(const json_t *req, struct as_review_request *r, str
     r->username = "";
     if (st == AS_OK && user != NULL)
         st = opt_str(user, "username", "request.userInfo.username", &r->username, err);
-    dry = json_object_get(req, "dryRun");
-    if (st == AS_OK && dry != NULL && !json_is_null(dry) && !json_is_boolean(dry))
+    dry = as_jv_get(req, "dryRun");
+    if (st == AS_OK && dry != NULL && !as_jv_is_null(dry) && !as_jv_is_boolean(dry))
         st = as_error_set(err, AS_E_INVALID_ARG, "request.dryRun: expected boolean, got %s",
-                          as_json_type_name(dry));
-    r->dry_run = json_is_true(dry);
+                          as_jv_type_name(dry));
+    r->dry_run = as_jv_is_true(dry);
     return st;
 }
 
 /* Reads object / oldObject and checks the operation has what it needs. */
-static as_status read_objects(const json_t *req, struct as_review_request *r, struct as_error *err)
+static as_status read_objects(const struct as_jv *req, struct as_review_request *r,
+                              struct as_error *err)
 {
     as_status st = opt_obj(req, "object", "request.object", &r->object, err);
 
@@ -167,8 +169,8 @@ static as_status read_objects(const json_t *req, struct as_review_request *r, st
                             r->operation);
     if (*r->name == '\0') {
         /* CREATE with a generated or object-only name: report the object's name */
-        const json_t *o = r->object != NULL ? r->object : r->old_object;
-        const char *n = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
+        const struct as_jv *o = r->object != NULL ? r->object : r->old_object;
+        const char *n = as_jv_str(as_jv_get(as_jv_get(o, "metadata"), "name"));
         if (n != NULL)
             r->name = n;
     }
@@ -183,7 +185,7 @@ as_status as_review_decode(const char *body, size_t len, struct as_review_reques
                            struct as_error *err)
 {
     struct as_review_request r;
-    const json_t *req = NULL;
+    const struct as_jv *req = NULL;
     as_status st;
 
     memset(&r, 0, sizeof(r));
@@ -191,8 +193,10 @@ as_status as_review_decode(const char *body, size_t len, struct as_review_reques
         return as_error_set(err, AS_E_LIMIT,
                             "request body: %zu bytes is over the limit of %u bytes", len,
                             AS_REVIEW_MAX_BODY);
-    st = as_review_json_parse(body, len, true, &r.doc, err);
+    as_jv_arena_init(&r.arena);
+    st = as_review_json_parse(body, len, true, &r.arena, &r.doc, err);
     if (st != AS_OK) {
+        as_jv_arena_free(&r.arena);
         as_error_prefix(err, "request body");
         return st;
     }
@@ -210,7 +214,7 @@ as_status as_review_decode(const char *body, size_t len, struct as_review_reques
     if (st == AS_OK)
         st = read_objects(req, &r, err);
     if (st != AS_OK) {
-        json_decref(r.doc);
+        as_jv_arena_free(&r.arena);
         return st;
     }
     *out = r;
@@ -222,9 +226,7 @@ void as_review_request_free(struct as_review_request *r)
 {
     if (r == NULL)
         return;
-    /* decoded in the open request scope: the scope's end releases it (no walk) */
-    if (!as_jsonalloc_scoped(r->doc))
-        json_decref(r->doc);
+    as_jv_arena_free(&r->arena);
     memset(r, 0, sizeof(*r));
 }
 

@@ -2,8 +2,9 @@
  * review.h - the AdmissionReview v1 codec (pure, no I/O): decoding a request
  * body with bounds and errors that name the field, and encoding a response.
  *
- * Decoding keeps a reference to the parsed document; object and oldObject
- * are borrowed from it and live until as_review_request_free.
+ * Decoding reads the body into a tree (base/jv.h) in the request's own
+ * arena; object and oldObject are borrowed from it and live until
+ * as_review_request_free.
  */
 #ifndef AS_WEBHOOK_REVIEW_H
 #define AS_WEBHOOK_REVIEW_H
@@ -14,6 +15,7 @@
 #include <jansson.h>
 
 #include "base/buf.h"
+#include "base/jv.h"
 #include "base/status.h"
 
 /* Largest request body accepted (the API server sends at most about 3 MiB objects). */
@@ -21,20 +23,21 @@
 #define AS_REVIEW_MAX_UID 128
 
 struct as_review_request {
-    json_t *doc;                /* owned: the whole AdmissionReview */
-    const char *uid;            /* borrowed from doc */
-    const char *group;          /* request.kind.group ("" for core) */
-    const char *version;        /* request.kind.version */
-    const char *kind;           /* request.kind.kind */
-    const char *resource;       /* request.resource.resource, or "" */
-    const char *resource_group; /* request.resource.group, or "" (core, or no resource) */
-    const char *subresource;    /* request.subResource, or "" */
-    const char *namespace;      /* request.namespace, or "" (cluster-scoped) */
-    const char *name;           /* request.name, or "" (generateName on CREATE) */
-    const char *operation;      /* CREATE, UPDATE, DELETE, CONNECT */
-    const char *username;       /* request.userInfo.username, or "" */
-    const json_t *object;       /* request.object, or NULL */
-    const json_t *old_object;   /* request.oldObject, or NULL */
+    struct as_jv_arena arena;       /* owns doc */
+    const struct as_jv *doc;        /* the whole AdmissionReview */
+    const char *uid;                /* borrowed from doc */
+    const char *group;              /* request.kind.group ("" for core) */
+    const char *version;            /* request.kind.version */
+    const char *kind;               /* request.kind.kind */
+    const char *resource;           /* request.resource.resource, or "" */
+    const char *resource_group;     /* request.resource.group, or "" (core, or no resource) */
+    const char *subresource;        /* request.subResource, or "" */
+    const char *namespace;          /* request.namespace, or "" (cluster-scoped) */
+    const char *name;               /* request.name, or "" (generateName on CREATE) */
+    const char *operation;          /* CREATE, UPDATE, DELETE, CONNECT */
+    const char *username;           /* request.userInfo.username, or "" */
+    const struct as_jv *object;     /* request.object, or NULL */
+    const struct as_jv *old_object; /* request.oldObject, or NULL */
     bool dry_run;
 };
 
@@ -50,9 +53,10 @@ as_status as_review_decode(const char *body, size_t len, struct as_review_reques
 void as_review_request_free(struct as_review_request *r);
 
 /*
- * Parses a JSON body exactly as as_json_parse(body, len, AS_REVIEW_MAX_BODY)
- * does (jansson, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY): the same tree, the
- * same errors; only faster. *out is a new reference on AS_OK.
+ * Parses a JSON body into arena: the tree of what as_json_parse(body, len,
+ * AS_REVIEW_MAX_BODY) reads (jansson, JSON_REJECT_DUPLICATES |
+ * JSON_DECODE_ANY), with the same errors; only faster. *out lives as long as
+ * the arena's contents.
  *
  * With drop_managed, request.object.metadata.managedFields and
  * request.oldObject.metadata.managedFields are left out of the tree (as if
@@ -60,18 +64,21 @@ void as_review_request_free(struct as_review_request *r);
  * bodies are accepted): no rule reads them, and on the wire the field
  * managers' lists are often half of an object (tests/bench/webhook).
  */
-as_status as_review_json_parse(const char *body, size_t len, bool drop_managed, json_t **out,
+as_status as_review_json_parse(const char *body, size_t len, bool drop_managed,
+                               struct as_jv_arena *arena, const struct as_jv **out,
                                struct as_error *err);
 
 /*
- * The fast reader alone (exposed for tests): a new reference, or NULL when it
- * gives up (invalid JSON, or valid input it leaves to jansson: \u0000,
+ * The fast reader alone (exposed for tests): the tree in arena, or NULL when
+ * it gives up (invalid JSON, or valid input it leaves to jansson: \u0000,
  * integers outside 64 bits, reals that overflow or underflow, numbers longer
- * than 63 characters, nesting deeper than 512, duplicate keys; in a dropped
- * managedFields also objects of more than 64 keys, escaped strings of more
- * than 1 KiB and nesting more than 16 levels below it).
+ * than 63 characters, nesting deeper than 512, duplicate keys, objects of
+ * more than 64 members; in a dropped managedFields also objects of more than
+ * 64 keys, escaped strings of more than 1 KiB and nesting more than 16 levels
+ * below it). What it allocated before giving up stays in the arena.
  */
-json_t *as_review_json_fast(const char *body, size_t len, bool drop_managed);
+const struct as_jv *as_review_json_fast(const char *body, size_t len, bool drop_managed,
+                                        struct as_jv_arena *arena);
 
 /* The response to encode. Everything borrowed. */
 struct as_review_response {

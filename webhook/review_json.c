@@ -1,10 +1,10 @@
 /*
  * review_json.c - the JSON underneath the AdmissionReview codec (pure):
- * a span-at-a-time reader that builds the same jansson tree json_loadb would
- * (anything it is not sure of goes to jansson itself, so results and error
- * texts are jansson's), and a string escaper that writes what json_dumps
- * writes. The differential tests (test_webhook_json) and fuzz target
- * (fuzz_review_json) hold both to jansson.
+ * a span-at-a-time reader that builds, in an arena (base/jv.h), the tree of
+ * what json_loadb reads (anything it is not sure of goes to jansson itself,
+ * so results and error texts are jansson's), and a string escaper that
+ * writes what json_dumps writes. The differential tests (test_webhook_json)
+ * and fuzz target (fuzz_review_json) hold both to jansson.
  */
 #include "review.h"
 
@@ -16,18 +16,21 @@
 #include "base/json.h"
 
 /*
- * The fast reader. jansson reads a byte at a time through a callback, which
- * made parsing most of a review's cost; this reader scans spans and builds the
- * tree with the same calls jansson's parser makes (objects in key order,
- * json_integer / json_real from strtoll / strtod, strings checked as UTF-8),
- * so for every input it accepts the tree equals json_loadb(JSON_REJECT_DUPLICATES
- * | JSON_DECODE_ANY). It gives up (NULL) on invalid JSON and on the rare valid
- * inputs it leaves to jansson: \u0000, numbers out of range or longer than
- * FJ_MAX_NUMBER, nesting deeper than FJ_MAX_DEPTH, duplicate keys. The caller
- * then parses with jansson, whose result or error text is the answer.
+ * The fast reader. jansson reads a byte at a time through a callback, and
+ * builds a hash table per object; this reader scans spans and builds arena
+ * nodes (members in document order, integers and reals from strtoll /
+ * strtod as jansson reads them, strings checked as UTF-8), so for every input
+ * it accepts the tree equals json_loadb(JSON_REJECT_DUPLICATES |
+ * JSON_DECODE_ANY)'s. It gives up (NULL) on invalid JSON and on the rare
+ * valid inputs it leaves to jansson: \u0000, numbers out of range or longer
+ * than FJ_MAX_NUMBER, nesting deeper than FJ_MAX_DEPTH, duplicate keys, and
+ * objects of more than FJ_MAX_MEMBERS members (duplicates are found by a
+ * linear scan, which must stay short). The caller then parses with jansson,
+ * whose result or error text is the answer.
  */
 #define FJ_MAX_DEPTH 512
 #define FJ_MAX_NUMBER 64
+#define FJ_MAX_MEMBERS 64
 /* Skipped objects: most keys, bytes of escaped keys and nesting checked; past them, give up. */
 #define FJ_SKIP_KEYS 64
 #define FJ_SKIP_SCRATCH 1024
@@ -37,6 +40,7 @@
 
 struct fj {
     const unsigned char *p, *end;
+    struct as_jv_arena *arena; /* where the tree goes */
     unsigned depth;
     bool drop_managed; /* leave out request.(old)object.metadata.managedFields */
     /* on_path[d]: the member being read at depth d is on the way to managedFields */
@@ -44,7 +48,7 @@ struct fj {
     bool managed_seen; /* in the metadata object being read */
 };
 
-static json_t *fj_value(struct fj *f);
+static struct as_jv *fj_value(struct fj *f);
 
 static bool fj_digit(unsigned c)
 {
@@ -290,47 +294,42 @@ static bool fj_unescape(const unsigned char *s, size_t raw, char *out, size_t *l
 }
 
 /*
- * Reads a string after its opening quote. Unescaped strings are used in
- * place (*s points into the body); escaped ones are decoded into *owned
- * (malloc'd, the caller frees). false when it gives up.
+ * Reads a string after its opening quote into the arena (decoded,
+ * NUL-terminated); *len is its length. false when it gives up.
  */
-static bool fj_string_span(struct fj *f, const char **s, size_t *len, char **owned)
+static bool fj_string_copy(struct fj *f, const char **s, size_t *len)
 {
     const char *raw_s;
     size_t raw;
     bool escaped;
+    char *out;
 
-    *owned = NULL;
     if (!fj_scan_string(f, &raw_s, &raw, &escaped))
         return false;
+    out = as_jv_arena_alloc(f->arena, raw + 1);
+    if (out == NULL)
+        return false;
     if (!escaped) {
-        *s = raw_s;
+        memcpy(out, raw_s, raw);
         *len = raw;
-        return true;
-    }
-    *owned = malloc(raw + 1);
-    if (*owned == NULL || !fj_unescape((const unsigned char *)raw_s, raw, *owned, len)) {
-        free(*owned);
-        *owned = NULL;
+    } else if (!fj_unescape((const unsigned char *)raw_s, raw, out, len)) {
         return false;
     }
-    *s = *owned;
+    out[*len] = '\0';
+    *s = out;
     return true;
 }
 
 /* A string value (f->p at the opening quote). */
-static json_t *fj_string(struct fj *f)
+static struct as_jv *fj_string(struct fj *f)
 {
-    const char *s;
-    char *owned;
+    struct as_jv *v = as_jv_new(f->arena, AS_JV_STRING);
     size_t len;
-    json_t *v;
 
     f->p++;
-    if (!fj_string_span(f, &s, &len, &owned))
+    if (v == NULL || !fj_string_copy(f, &v->u.s, &len) || len > UINT32_MAX)
         return NULL;
-    v = json_stringn_nocheck(s, len);
-    free(owned);
+    v->n = (uint32_t)len;
     return v;
 }
 
@@ -345,8 +344,9 @@ static bool fj_digits(struct fj *f, const unsigned char **p)
 }
 
 /* A number, by jansson's grammar: integers through strtoll, reals through strtod. */
-static json_t *fj_number(struct fj *f)
+static struct as_jv *fj_number(struct fj *f)
 {
+    struct as_jv *v;
     const unsigned char *p = f->p;
     char buf[FJ_MAX_NUMBER], *e;
     bool real = false;
@@ -381,31 +381,39 @@ static json_t *fj_number(struct fj *f)
     buf[n] = '\0';
     errno = 0;
     if (!real) {
-        long long v = strtoll(buf, &e, 10);
-        if (errno == ERANGE || e != buf + n)
+        long long i = strtoll(buf, &e, 10);
+        if (errno == ERANGE || e != buf + n || (v = as_jv_new(f->arena, AS_JV_INTEGER)) == NULL)
             return NULL;
+        v->u.i = i;
         f->p = p;
-        return json_integer(v);
+        return v;
     }
     double d = strtod(buf, &e);
-    if (errno == ERANGE || e != buf + n)
+    if (errno == ERANGE || e != buf + n || (v = as_jv_new(f->arena, AS_JV_REAL)) == NULL)
         return NULL;
+    v->u.d = d;
     f->p = p;
-    return json_real(d);
+    return v;
 }
 
 /* true, false or null: the word and no letter after it (jansson reads letters as one token). */
-static json_t *fj_literal(struct fj *f, const char *word, size_t n, json_t *v)
+static bool fj_literal(struct fj *f, const char *word, size_t n)
 {
     unsigned next;
 
     if ((size_t)(f->end - f->p) < n || memcmp(f->p, word, n) != 0)
-        return NULL;
+        return false;
     next = f->p + n < f->end ? f->p[n] | 0x20 : 0;
     if (next >= 'a' && next <= 'z')
-        return NULL;
+        return false;
     f->p += n;
-    return v;
+    return true;
+}
+
+/* A literal value: the node of type t when the word is there, else NULL. */
+static struct as_jv *fj_word(struct fj *f, const char *word, size_t n, enum as_jv_type t)
+{
+    return fj_literal(f, word, n) ? as_jv_new(f->arena, t) : NULL;
 }
 
 /* Expects c after optional whitespace; consumes it. */
@@ -467,7 +475,7 @@ struct fj_key {
 
 /*
  * Reads a string after its opening quote without building it, checked as
- * fj_string_span checks it. When key is not NULL its decoded form goes there
+ * fj_string_copy checks it. When key is not NULL its decoded form goes there
  * (escaped keys are decoded into scratch, *used bytes of it taken so far).
  */
 static bool fj_skip_string(struct fj *f, struct fj_key *key, char *scratch, size_t *used)
@@ -540,7 +548,6 @@ static bool fj_skip_array(struct fj *f)
 /* Checks one value at f->p as fj_value would read it, and builds nothing. */
 static bool fj_skip_value(struct fj *f)
 {
-    json_t *v = NULL;
     bool ok = false;
 
     if (f->p >= f->end || f->depth >= FJ_MAX_DEPTH || f->depth >= FJ_METADATA_DEPTH + FJ_SKIP_DEPTH)
@@ -558,19 +565,18 @@ static bool fj_skip_value(struct fj *f)
         ok = fj_skip_string(f, NULL, NULL, NULL);
         break;
     case 't':
-        ok = fj_literal(f, "true", 4, json_true()) != NULL;
+        ok = fj_literal(f, "true", 4);
         break;
     case 'f':
-        ok = fj_literal(f, "false", 5, json_false()) != NULL;
+        ok = fj_literal(f, "false", 5);
         break;
     case 'n':
-        ok = fj_literal(f, "null", 4, json_null()) != NULL;
+        ok = fj_literal(f, "null", 4);
         break;
     default:
         /* numbers are rare here: read one as usual for jansson's range checks */
         if (*f->p == '-' || fj_digit(*f->p))
-            ok = (v = fj_number(f)) != NULL;
-        json_decref(v);
+            ok = fj_number(f) != NULL;
         break;
     }
     f->depth--;
@@ -601,76 +607,90 @@ static bool fj_drops(struct fj *f, const char *key, size_t klen)
     return false;
 }
 
-/* Reads one "key": value member into obj; false when it gives up (a duplicate key too). */
-static bool fj_member(struct fj *f, json_t *obj)
+/* True when obj already has a member named key (len bytes). */
+static bool fj_has_key(const struct as_jv *obj, const char *key, size_t len)
+{
+    for (const struct as_jv *m = obj->u.first; m != NULL; m = m->next)
+        if (m->key_len == len && memcmp(m->key, key, len) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Reads one "key": value member onto obj (*tail: where its next member
+ * links); false when it gives up (a duplicate key too).
+ */
+static bool fj_member(struct fj *f, struct as_jv *obj, struct as_jv ***tail)
 {
     const char *key;
-    char *owned = NULL;
-    size_t klen, before = json_object_size(obj);
-    json_t *v;
-    bool ok = false;
+    size_t klen;
+    struct as_jv *v;
 
-    if (f->p >= f->end || *f->p != '"')
+    if (f->p >= f->end || *f->p != '"' || obj->n >= FJ_MAX_MEMBERS)
         return false;
     f->p++;
-    if (!fj_string_span(f, &key, &klen, &owned))
+    if (!fj_string_copy(f, &key, &klen))
         return false;
     if (fj_drops(f, key, klen)) {
         /* checked but left out; a second one is jansson's duplicate error */
-        ok = !f->managed_seen && fj_expect(f, ':') && fj_skip_value(f);
+        bool ok = !f->managed_seen && fj_expect(f, ':') && fj_skip_value(f);
         f->managed_seen = true;
-    } else if (fj_expect(f, ':') && (v = fj_value(f)) != NULL) {
-        ok = json_object_setn_new_nocheck(obj, key, klen, v) == 0 &&
-             json_object_size(obj) > before; /* a duplicate replaces: size unchanged */
+        return ok;
     }
-    free(owned);
-    return ok;
+    if (fj_has_key(obj, key, klen) || !fj_expect(f, ':') || (v = fj_value(f)) == NULL)
+        return false;
+    v->key = key;
+    v->key_len = (uint32_t)klen; /* klen < AS_REVIEW_MAX_BODY */
+    **tail = v;
+    *tail = &v->next;
+    obj->n++;
+    return true;
 }
 
 /* An object (f->p at '{'). */
-static json_t *fj_object(struct fj *f)
+static struct as_jv *fj_object(struct fj *f)
 {
-    json_t *obj = json_object();
+    struct as_jv *obj = as_jv_new(f->arena, AS_JV_OBJECT), **tail;
     enum fj_next next = FJ_MORE;
 
     if (f->depth == FJ_METADATA_DEPTH)
         f->managed_seen = false;
     if (obj == NULL)
         return NULL;
+    tail = &obj->u.first;
     if (fj_open_empty(f, '}'))
         return obj;
-    while (next == FJ_MORE && fj_member(f, obj))
+    while (next == FJ_MORE && fj_member(f, obj, &tail))
         next = fj_after_item(f, '}');
-    if (next == FJ_DONE)
-        return obj;
-    json_decref(obj);
-    return NULL;
+    return next == FJ_DONE ? obj : NULL;
 }
 
 /* An array (f->p at '['). */
-static json_t *fj_array(struct fj *f)
+static struct as_jv *fj_array(struct fj *f)
 {
-    json_t *arr = json_array(), *v;
+    struct as_jv *arr = as_jv_new(f->arena, AS_JV_ARRAY), **tail, *v;
     enum fj_next next = FJ_MORE;
 
     if (f->depth < FJ_METADATA_DEPTH)
         f->on_path[f->depth] = false; /* an array's items are never on the way */
     if (arr == NULL)
         return NULL;
+    tail = &arr->u.first;
     if (fj_open_empty(f, ']'))
         return arr;
-    while (next == FJ_MORE && (v = fj_value(f)) != NULL && json_array_append_new(arr, v) == 0)
+    while (next == FJ_MORE && arr->n < UINT32_MAX && (v = fj_value(f)) != NULL) {
+        *tail = v;
+        tail = &v->next;
+        arr->n++;
         next = fj_after_item(f, ']');
-    if (next == FJ_DONE)
-        return arr;
-    json_decref(arr);
-    return NULL;
+    }
+    return next == FJ_DONE ? arr : NULL;
 }
 
 /* Any value at f->p (no leading whitespace). */
-static json_t *fj_value(struct fj *f)
+static struct as_jv *fj_value(struct fj *f)
 {
-    json_t *v = NULL;
+    struct as_jv *v = NULL;
 
     if (f->p >= f->end || f->depth >= FJ_MAX_DEPTH)
         return NULL;
@@ -686,13 +706,13 @@ static json_t *fj_value(struct fj *f)
         v = fj_string(f);
         break;
     case 't':
-        v = fj_literal(f, "true", 4, json_true());
+        v = fj_word(f, "true", 4, AS_JV_TRUE);
         break;
     case 'f':
-        v = fj_literal(f, "false", 5, json_false());
+        v = fj_word(f, "false", 5, AS_JV_FALSE);
         break;
     case 'n':
-        v = fj_literal(f, "null", 4, json_null());
+        v = fj_word(f, "null", 4, AS_JV_NULL);
         break;
     default:
         if (*f->p == '-' || fj_digit(*f->p))
@@ -703,10 +723,11 @@ static json_t *fj_value(struct fj *f)
     return v;
 }
 
-json_t *as_review_json_fast(const char *body, size_t len, bool drop_managed)
+const struct as_jv *as_review_json_fast(const char *body, size_t len, bool drop_managed,
+                                        struct as_jv_arena *arena)
 {
-    struct fj f = {.drop_managed = drop_managed};
-    json_t *v;
+    struct fj f = {.drop_managed = drop_managed, .arena = arena};
+    struct as_jv *v;
 
     if (body == NULL || len > AS_REVIEW_MAX_BODY)
         return NULL;
@@ -715,11 +736,7 @@ json_t *as_review_json_fast(const char *body, size_t len, bool drop_managed)
     fj_ws(&f);
     v = fj_value(&f);
     fj_ws(&f);
-    if (v != NULL && f.p != f.end) {
-        json_decref(v); /* something after the value */
-        v = NULL;
-    }
-    return v;
+    return f.p == f.end ? v : NULL; /* nothing may follow the value */
 }
 
 /* Deletes request.<which>.metadata.managedFields from a parsed review, if there. */
@@ -732,22 +749,31 @@ static void drop_managed_fields(json_t *doc, const char *which)
         json_object_del(meta, "managedFields");
 }
 
-as_status as_review_json_parse(const char *body, size_t len, bool drop_managed, json_t **out,
+as_status as_review_json_parse(const char *body, size_t len, bool drop_managed,
+                               struct as_jv_arena *arena, const struct as_jv **out,
                                struct as_error *err)
 {
-    json_t *v = as_review_json_fast(body, len, drop_managed);
+    const struct as_jv *v = as_review_json_fast(body, len, drop_managed, arena);
+    json_t *doc = NULL;
     as_status st;
 
     if (v != NULL) {
         *out = v;
         return AS_OK;
     }
-    st = as_json_parse(body, len, AS_REVIEW_MAX_BODY, out, err);
-    if (st == AS_OK && drop_managed) { /* the same tree, whichever reader made it */
-        drop_managed_fields(*out, "object");
-        drop_managed_fields(*out, "oldObject");
+    st = as_json_parse(body, len, AS_REVIEW_MAX_BODY, &doc, err);
+    if (st != AS_OK)
+        return st;
+    if (drop_managed) { /* the same tree, whichever reader made it */
+        drop_managed_fields(doc, "object");
+        drop_managed_fields(doc, "oldObject");
     }
-    return st;
+    v = as_jv_from_json(arena, doc);
+    json_decref(doc);
+    if (v == NULL)
+        return as_error_set(err, AS_E_NOMEM, "out of memory");
+    *out = v;
+    return AS_OK;
 }
 
 as_status as_review_json_string(struct as_buf *out, const char *s, size_t len)

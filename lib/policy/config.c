@@ -20,6 +20,12 @@
 
 #include "policy/policy_int.h"
 
+/* String member of a policy object (jansson: policies are read from the API), or NULL. */
+static const char *str_member(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
 static void strs_free(struct as_policy_strs *s)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -258,7 +264,7 @@ static as_status parse_policy(struct as_policy_config *tmp, const json_t *spec,
     static const char *const SVC_TYPES[] = {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName",
                                             NULL};
     const json_t *ps = json_object_get(spec, "podSecurity"), *v;
-    const char *level = as__str(ps, "level"), *sa;
+    const char *level = str_member(ps, "level"), *sa;
     as_status st;
 
     if (ps && !json_is_null(ps) &&
@@ -306,7 +312,7 @@ as_status as_policy_config_apply_policy(struct as_policy_config *cfg, const json
                                         struct as_error *err)
 {
     struct as_policy_config tmp;
-    const char *kind = as__str(policy, "kind");
+    const char *kind = str_member(policy, "kind");
     const json_t *spec = json_object_get(policy, "spec");
     as_status st;
 
@@ -370,11 +376,11 @@ static as_status check_selector(const json_t *sel, struct as_error *err)
                             "expected a list");
     json_array_foreach(me, i, e)
     {
-        const char *op = as__str(e, "operator");
+        const char *op = str_member(e, "operator");
         const json_t *vals = json_object_get(e, "values");
         bool needs = op && (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0);
 
-        if (!as__str(e, "key") || !op || !as__str_in(op, OPS))
+        if (!str_member(e, "key") || !op || !as__str_in(op, OPS))
             return as_error_set(err, AS_E_CONFIG,
                                 "spec.match.labelSelector.matchExpressions[%zu]"
                                 ": needs a key and an operator In, NotIn, Exists or DoesNotExist",
@@ -394,7 +400,7 @@ static as_status check_selector(const json_t *sel, struct as_error *err)
 static as_status req_string(const json_t *obj, const char *key, const char *path, char **out,
                             struct as_error *err)
 {
-    const char *s = as__str(obj, key);
+    const char *s = str_member(obj, key);
 
     if (!s || !*s)
         return as_error_set(err, AS_E_CONFIG, "%s: required — set it", path);
@@ -408,7 +414,7 @@ static as_status parse_exception(const json_t *obj, struct as_policy_exception *
 {
     const json_t *meta = json_object_get(obj, "metadata"), *spec = json_object_get(obj, "spec");
     const json_t *match, *sel;
-    const char *kind = as__str(obj, "kind"), *exp;
+    const char *kind = str_member(obj, "kind"), *exp;
     as_status st;
 
     if (!kind || strcmp(kind, "AppStackPolicyException") != 0)
@@ -437,7 +443,7 @@ static as_status parse_exception(const json_t *obj, struct as_policy_exception *
                                 "rule id as printed in a denial",
                                 i, ex->rules.v[i]);
     }
-    exp = as__str(spec, "expiresAt");
+    exp = str_member(spec, "expiresAt");
     if (!exp || !as_policy_rfc3339(exp, &ex->expires_at))
         return as_error_set(err, AS_E_CONFIG,
                             "spec.expiresAt: required RFC 3339 time — write it "

@@ -12,16 +12,6 @@
 /* Namespaces that are always exempt (besides the operator's own). */
 static const char *const ALWAYS_EXEMPT_NS[] = {"kube-system", "kube-node-lease", NULL};
 
-const char *as__str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-bool as__true(const json_t *obj, const char *key)
-{
-    return json_is_true(json_object_get(obj, key));
-}
-
 bool as__strs_has(const struct as_policy_strs *s, const char *v)
 {
     for (size_t i = 0; v && i < s->n; i++)
@@ -110,7 +100,7 @@ bool as__rule_active(const struct as_policy_eval *ev, const char *rule_id)
 static bool exception_grants(const struct as_policy_eval *ev, const struct as_policy_exception *ex,
                              const struct as_policy_rule *r)
 {
-    const json_t *meta = json_object_get(ev->obj, "metadata");
+    const struct as_jv *meta = as_jv_get(ev->obj, "metadata");
 
     if (ex->expires_at <= ev->req->now)
         return false;
@@ -123,8 +113,7 @@ static bool exception_grants(const struct as_policy_eval *ev, const struct as_po
         return false;
     if (ex->names.n && !as__strs_has(&ex->names, ev->name))
         return false;
-    return !ex->selector ||
-           as_policy_selector_matches(ex->selector, json_object_get(meta, "labels"));
+    return !ex->selector || as_policy_selector_matches(ex->selector, as_jv_get(meta, "labels"));
 }
 
 /* Appends one violation; on allocation failure records AS_E_NOMEM in ev. */
@@ -233,10 +222,10 @@ static const char *request_exempt(const struct as_policy_eval *ev)
 /* Whether a Pod UPDATE leaves the pod spec as it was (then pod rules do not re-run). */
 static bool pod_spec_unchanged(const struct as_policy_eval *ev)
 {
-    const json_t *old = ev->req->old_object;
+    const struct as_jv *old = ev->req->old_object;
 
     return ev->req->op == AS_OP_UPDATE && old && ev->kind && strcmp(ev->kind, "Pod") == 0 &&
-           as_json_equal(json_object_get(ev->obj, "spec"), json_object_get(old, "spec"));
+           as_jv_equal(as_jv_get(ev->obj, "spec"), as_jv_get(old, "spec"));
 }
 
 /* Runs one family check, timing it when this evaluation is timed. */
@@ -264,7 +253,7 @@ as_status as_policy_evaluate(const struct as_policy_config *cfg,
                              const struct as_policy_request *req, struct as_policy_result *out)
 {
     struct as_policy_eval ev;
-    const json_t *meta;
+    const struct as_jv *meta;
 
     memset(&ev, 0, sizeof ev);
     ev.cfg = cfg;
@@ -273,9 +262,9 @@ as_status as_policy_evaluate(const struct as_policy_config *cfg,
     ev.status = AS_OK;
     ev.clock = req->untimed ? NULL : cfg->clock_ns;
     ev.obj = req->op == AS_OP_DELETE ? req->old_object : req->object;
-    if (!json_is_object(ev.obj))
+    if (!as_jv_is_object(ev.obj))
         return AS_E_INVALID_ARG;
-    meta = json_object_get(ev.obj, "metadata");
+    meta = as_jv_get(ev.obj, "metadata");
     ev.kind = as__str(ev.obj, "kind");
     ev.name = as__str(meta, "name");
     ev.namespace = req->namespace ? req->namespace : as__str(meta, "namespace");
@@ -311,6 +300,26 @@ as_status as_policy_evaluate(const struct as_policy_config *cfg,
     run_one_rule_family(&ev, AS_FAMILY_GUARDED, AS_R_GRD_OWNED_BY_APPSTACK, as__check_guarded);
     json_decref(ev.work);
     return ev.status;
+}
+
+as_status as_policy_evaluate_json(const struct as_policy_config *cfg, struct as_policy_request *req,
+                                  const json_t *object, const json_t *old_object,
+                                  const json_t *parent, struct as_policy_result *out)
+{
+    struct as_jv_arena arena;
+    as_status st = AS_E_NOMEM;
+
+    as_jv_arena_init(&arena);
+    req->object = as_jv_from_json(&arena, object);
+    req->old_object = as_jv_from_json(&arena, old_object);
+    req->parent = as_jv_from_json(&arena, parent);
+    if ((req->object != NULL) == (object != NULL) &&
+        (req->old_object != NULL) == (old_object != NULL) &&
+        (req->parent != NULL) == (parent != NULL))
+        st = as_policy_evaluate(cfg, req, out);
+    req->object = req->old_object = req->parent = NULL;
+    as_jv_arena_free(&arena);
+    return st;
 }
 
 as_status as_policy_format(const struct as_policy_result *r, enum as_policy_mode mode,

@@ -22,16 +22,16 @@ static bool tls_covers(const char *entry, const char *host)
 }
 
 /* True when any spec.tls[*].hosts entry covers host. */
-static bool host_has_tls(const json_t *tls, const char *host)
+static bool host_has_tls(const struct as_jv *tls, const char *host)
 {
-    const json_t *t, *h;
+    const struct as_jv *t, *h;
     size_t i, j;
 
-    json_array_foreach(tls, i, t)
+    as_jv_array_foreach(tls, i, t)
     {
-        json_array_foreach(json_object_get(t, "hosts"), j, h)
+        as_jv_array_foreach(as_jv_get(t, "hosts"), j, h)
         {
-            if (json_is_string(h) && tls_covers(json_string_value(h), host))
+            if (as_jv_is_string(h) && tls_covers(as_jv_str(h), host))
                 return true;
         }
     }
@@ -40,16 +40,16 @@ static bool host_has_tls(const json_t *tls, const char *host)
 
 static void check_ingress(struct as_policy_eval *ev)
 {
-    const json_t *spec = json_object_get(ev->obj, "spec");
-    const json_t *tls = json_object_get(spec, "tls");
-    const json_t *rule;
+    const struct as_jv *spec = as_jv_get(ev->obj, "spec");
+    const struct as_jv *tls = as_jv_get(spec, "tls");
+    const struct as_jv *rule;
     size_t i;
 
-    if (!json_is_array(tls) || json_array_size(tls) == 0) {
+    if (!as_jv_is_array(tls) || as_jv_size(tls) == 0) {
         as__report(ev, "exp-ingress-tls", "spec.tls", "the Ingress has no TLS section");
         return;
     }
-    json_array_foreach(json_object_get(spec, "rules"), i, rule)
+    as_jv_array_foreach(as_jv_get(spec, "rules"), i, rule)
     {
         const char *host = as__str(rule, "host");
         char p[AS__PATH_MAX];
@@ -64,7 +64,7 @@ static void check_ingress(struct as_policy_eval *ev)
 
 static void check_service(struct as_policy_eval *ev)
 {
-    const char *type = as__str(json_object_get(ev->obj, "spec"), "type");
+    const char *type = as__str(as_jv_get(ev->obj, "spec"), "type");
 
     if (!type || (strcmp(type, "NodePort") != 0 && strcmp(type, "LoadBalancer") != 0))
         return;

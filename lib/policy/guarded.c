@@ -44,13 +44,13 @@ static const char *const SYSTEM_CONTROLLERS[] = {
 };
 
 /* Index of the AppStack controller ownerReference of obj, or -1. */
-static long appstack_controller(const json_t *obj)
+static long appstack_controller(const struct as_jv *obj)
 {
-    const json_t *refs = json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
-    const json_t *r;
+    const struct as_jv *refs = as_jv_get(as_jv_get(obj, "metadata"), "ownerReferences");
+    const struct as_jv *r;
     size_t i;
 
-    json_array_foreach(refs, i, r)
+    as_jv_array_foreach(refs, i, r)
     {
         const char *kind = as__str(r, "kind"), *api = as__str(r, "apiVersion");
 
@@ -136,15 +136,23 @@ static void diff_map(struct differ *d, const json_t *old, const json_t *neu, con
 }
 
 /* True when the HPA owns spec.replicas of obj. */
-static bool hpa_managed(const json_t *obj)
+static bool hpa_managed(const struct as_jv *obj)
 {
-    const json_t *meta = json_object_get(obj, "metadata");
-    const char *a = as__str(json_object_get(meta, "annotations"), AS_POLICY_REPLICAS_ANNOTATION);
+    const struct as_jv *meta = as_jv_get(obj, "metadata");
+    const char *a = as__str(as_jv_get(meta, "annotations"), AS_POLICY_REPLICAS_ANNOTATION);
 
     return a && strcmp(a, "hpa") == 0;
 }
 
-static void check_update(struct as_policy_eval *ev, const json_t *old, const json_t *neu)
+/* String member of a jansson object, or NULL. */
+static const char *json_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+/* Reports what a user changed in an owned object (jansson copies; hpa: spec.replicas is delegated).
+ */
+static void diff_update(struct as_policy_eval *ev, const json_t *old, const json_t *neu, bool hpa)
 {
     struct differ d = {ev, 0};
     const json_t *om = json_object_get(old, "metadata"), *nm = json_object_get(neu, "metadata");
@@ -171,13 +179,13 @@ static void check_update(struct as_policy_eval *ev, const json_t *old, const jso
 
         json_t *otm = json_object_get(json_object_get(os, "template"), "metadata");
         json_t *ntm = json_object_get(json_object_get(ns, "template"), "metadata");
-        const char *kind = as__str(old, "kind");
+        const char *kind = json_str(old, "kind");
 
-        if (hpa_managed(old) && json_is_object(os) && json_is_object(ns)) {
+        if (hpa && json_is_object(os) && json_is_object(ns)) {
             json_object_del(os, "replicas");
             json_object_del(ns, "replicas");
         }
-        if (kind && strcmp(kind, "PersistentVolumeClaim") == 0 && !as__str(os, "volumeName") &&
+        if (kind && strcmp(kind, "PersistentVolumeClaim") == 0 && !json_str(os, "volumeName") &&
             json_is_object(os) && json_is_object(ns)) {
             json_object_del(os, "volumeName");
             json_object_del(ns, "volumeName");
@@ -216,16 +224,34 @@ static void check_update(struct as_policy_eval *ev, const json_t *old, const jso
 }
 
 /*
+ * The update of an object an AppStack controls: the comparison works on
+ * jansson copies (it deletes the delegated fields from copies of both specs),
+ * made only here, for an owned object changed by someone else.
+ */
+static void check_update(struct as_policy_eval *ev, const struct as_jv *old_v,
+                         const struct as_jv *neu_v)
+{
+    json_t *old = as_jv_to_json(old_v), *neu = as_jv_to_json(neu_v);
+
+    if (old == NULL || (neu_v != NULL && neu == NULL))
+        ev->status = AS_E_NOMEM;
+    else
+        diff_update(ev, old, neu, hpa_managed(old_v));
+    json_decref(old);
+    json_decref(neu);
+}
+
+/*
  * /scale of a Deployment, StatefulSet or ReplicaSet: the Scale names no owner,
  * so the caller passes the scaled object as req->parent.
  */
 static void check_scale(struct as_policy_eval *ev)
 {
     const struct as_policy_request *req = ev->req;
-    const json_t *o = json_object_get(json_object_get(req->old_object, "spec"), "replicas");
-    const json_t *n = json_object_get(json_object_get(req->object, "spec"), "replicas");
+    const struct as_jv *o = as_jv_get(as_jv_get(req->old_object, "spec"), "replicas");
+    const struct as_jv *n = as_jv_get(as_jv_get(req->object, "spec"), "replicas");
 
-    if (req->op != AS_OP_UPDATE || (o == NULL && n == NULL) || (o && n && json_equal(o, n)))
+    if (req->op != AS_OP_UPDATE || (o == NULL && n == NULL) || (o && n && as_jv_equal(o, n)))
         return;
     if (req->parent_unreadable) {
         as__report(ev, "grd-owned-by-appstack", "spec.replicas",

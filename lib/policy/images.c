@@ -113,8 +113,8 @@ static bool allowed(const struct as_policy_config *cfg, const char *name)
 }
 
 /* Checks the image of container i of list l; the path is built only for a report. */
-static void check_image(struct as_policy_eval *ev, const json_t *c, const struct as__podspec *ps,
-                        size_t l, size_t i)
+static void check_image(struct as_policy_eval *ev, const struct as_jv *c,
+                        const struct as__podspec *ps, size_t l, size_t i)
 {
     const char *image = as__str(c, "image");
     struct imgref r;
@@ -152,10 +152,10 @@ void as__check_images(struct as_policy_eval *ev)
     if (!as__podspec_find(ev->obj, &ps))
         return;
     for (size_t l = 0; l < 3; l++) {
-        const json_t *c;
+        const struct as_jv *c;
         size_t i;
 
-        json_array_foreach(json_object_get(ps.spec, as__container_lists[l]), i, c)
+        as_jv_array_foreach(as_jv_get(ps.spec, as__container_lists[l]), i, c)
         {
             check_image(ev, c, &ps, l, i);
         }

@@ -118,7 +118,7 @@ void as__patch_add(struct as_policy_eval *ev, const char *path, json_t *value)
     }
     if (!ev->may_patch || !split_path(path, steps, &n))
         goto done;
-    if (!ev->work && !(ev->work = json_deep_copy(ev->obj))) {
+    if (!ev->work && !(ev->work = as_jv_to_json(ev->obj))) {
         ev->status = AS_E_NOMEM;
         goto done;
     }

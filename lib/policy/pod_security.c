@@ -50,8 +50,8 @@ static const char *const APPARMOR_ANNOTATION = "container.apparmor.security.beta
 
 /* One container being checked. */
 struct ctr {
-    const json_t *c;
-    const json_t *sc; /* securityContext or NULL */
+    const struct as_jv *c;
+    const struct as_jv *sc; /* securityContext or NULL */
     char path[AS__PATH_MAX / 2];
 };
 
@@ -71,23 +71,23 @@ static bool ctrs_collect(const struct as__podspec *ps, struct ctrs *out)
 
     out->n = 0;
     for (size_t l = 0; l < 3; l++)
-        total += json_array_size(json_object_get(ps->spec, as__container_lists[l]));
+        total += as_jv_size(as_jv_get(ps->spec, as__container_lists[l]));
     out->v = total > 0 ? malloc(total * sizeof(*out->v)) : NULL;
     if (total > 0 && out->v == NULL)
         return false;
     for (size_t l = 0; l < 3; l++) {
-        const json_t *arr = json_object_get(ps->spec, as__container_lists[l]);
-        const json_t *c;
+        const struct as_jv *arr = as_jv_get(ps->spec, as__container_lists[l]);
+        const struct as_jv *c;
         size_t i;
 
-        json_array_foreach(arr, i, c)
+        as_jv_array_foreach(arr, i, c)
         {
             struct ctr *ct = &out->v[out->n];
 
-            if (!json_is_object(c))
+            if (!as_jv_is_object(c))
                 continue;
             ct->c = c;
-            ct->sc = json_object_get(c, "securityContext");
+            ct->sc = as_jv_get(c, "securityContext");
             snprintf(ct->path, sizeof ct->path, "%s.%s[%zu]", ps->prefix, as__container_lists[l],
                      i);
             out->n++;
@@ -113,15 +113,15 @@ static void privileged_ctr(struct as_policy_eval *ev, const struct as__podspec *
 static void caps_baseline_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                               const struct ctr *c)
 {
-    const json_t *add = json_object_get(json_object_get(c->sc, "capabilities"), "add");
-    const json_t *cap;
+    const struct as_jv *add = as_jv_get(as_jv_get(c->sc, "capabilities"), "add");
+    const struct as_jv *cap;
     size_t i;
 
     (void)ps;
-    json_array_foreach(add, i, cap)
+    as_jv_array_foreach(add, i, cap)
     {
         char p[AS__PATH_MAX];
-        const char *name = json_string_value(cap);
+        const char *name = as_jv_str(cap);
 
         if (name && as__str_in(name, BASELINE_CAPS))
             continue;
@@ -134,16 +134,16 @@ static void caps_baseline_ctr(struct as_policy_eval *ev, const struct as__podspe
 static void host_ports_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                            const struct ctr *c)
 {
-    const json_t *port;
+    const struct as_jv *port;
     size_t i;
 
     (void)ps;
-    json_array_foreach(json_object_get(c->c, "ports"), i, port)
+    as_jv_array_foreach(as_jv_get(c->c, "ports"), i, port)
     {
-        const json_t *hp = json_object_get(port, "hostPort");
+        const struct as_jv *hp = as_jv_get(port, "hostPort");
         char p[AS__PATH_MAX];
 
-        if (!hp || json_is_null(hp) || (json_is_integer(hp) && json_integer_value(hp) == 0))
+        if (!hp || as_jv_is_null(hp) || (as_jv_is_integer(hp) && as_jv_integer(hp) == 0))
             continue;
         snprintf(p, sizeof p, "%s.ports[%zu].hostPort", c->path, i);
         as__report(ev, "pss-baseline-host-ports", p, "hostPort is set");
@@ -151,20 +151,20 @@ static void host_ports_ctr(struct as_policy_eval *ev, const struct as__podspec *
 }
 
 /* Reports handler.{httpGet,tcpSocket}.host when non-empty; the handler is at base + mid. */
-static void host_field(struct as_policy_eval *ev, const json_t *handler, const char *base,
+static void host_field(struct as_policy_eval *ev, const struct as_jv *handler, const char *base,
                        const char *mid)
 {
     static const char *const KINDS[] = {"httpGet", "tcpSocket"};
 
     for (size_t k = 0; k < 2; k++) {
-        const json_t *h = json_object_get(json_object_get(handler, KINDS[k]), "host");
+        const struct as_jv *h = as_jv_get(as_jv_get(handler, KINDS[k]), "host");
         char p[AS__PATH_MAX];
 
-        if (!h || json_is_null(h) || (json_is_string(h) && json_string_length(h) == 0))
+        if (!h || as_jv_is_null(h) || (as_jv_is_string(h) && as_jv_str_len(h) == 0))
             continue;
         snprintf(p, sizeof p, "%s%s.%s.host", base, mid, KINDS[k]);
         as__report(ev, "pss-baseline-host-probes", p, "host is set to %s",
-                   json_is_string(h) ? json_string_value(h) : "a non-string value");
+                   as_jv_is_string(h) ? as_jv_str(h) : "a non-string value");
     }
 }
 
@@ -173,17 +173,17 @@ static void host_probes_ctr(struct as_policy_eval *ev, const struct as__podspec 
 {
     static const char *const PROBES[] = {".livenessProbe", ".readinessProbe", ".startupProbe"};
     static const char *const HOOKS[] = {".lifecycle.postStart", ".lifecycle.preStop"};
-    const json_t *lifecycle = json_object_get(c->c, "lifecycle");
+    const struct as_jv *lifecycle = as_jv_get(c->c, "lifecycle");
 
     (void)ps;
     for (size_t i = 0; i < 3; i++) {
-        const json_t *h = json_object_get(c->c, PROBES[i] + 1);
+        const struct as_jv *h = as_jv_get(c->c, PROBES[i] + 1);
 
         if (h != NULL)
             host_field(ev, h, c->path, PROBES[i]);
     }
     for (size_t i = 0; lifecycle != NULL && i < 2; i++) {
-        const json_t *h = json_object_get(lifecycle, HOOKS[i] + 11);
+        const struct as_jv *h = as_jv_get(lifecycle, HOOKS[i] + 11);
 
         if (h != NULL)
             host_field(ev, h, c->path, HOOKS[i]);
@@ -191,19 +191,19 @@ static void host_probes_ctr(struct as_policy_eval *ev, const struct as__podspec 
 }
 
 /* AppArmor field of a security context at base + mid (pod or container). */
-static void apparmor_sc(struct as_policy_eval *ev, const json_t *sc, const char *base,
+static void apparmor_sc(struct as_policy_eval *ev, const struct as_jv *sc, const char *base,
                         const char *mid)
 {
-    const json_t *t = json_object_get(json_object_get(sc, "appArmorProfile"), "type");
+    const struct as_jv *t = as_jv_get(as_jv_get(sc, "appArmorProfile"), "type");
     char p[AS__PATH_MAX];
 
-    if (!t || json_is_null(t))
+    if (!t || as_jv_is_null(t))
         return;
-    if (json_is_string(t) && as__str_in(json_string_value(t), SECCOMP_OK))
+    if (as_jv_is_string(t) && as__str_in(as_jv_str(t), SECCOMP_OK))
         return;
     snprintf(p, sizeof p, "%s%s.appArmorProfile.type", base, mid);
     as__report(ev, "pss-baseline-apparmor", p, "AppArmor profile type %s is not allowed",
-               json_is_string(t) ? json_string_value(t) : "(not a string)");
+               as_jv_is_string(t) ? as_jv_str(t) : "(not a string)");
 }
 
 static void apparmor_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
@@ -214,14 +214,14 @@ static void apparmor_ctr(struct as_policy_eval *ev, const struct as__podspec *ps
 }
 
 /* SELinux options of a security context at base + mid. */
-static void selinux_sc(struct as_policy_eval *ev, const json_t *sc, const char *base,
+static void selinux_sc(struct as_policy_eval *ev, const struct as_jv *sc, const char *base,
                        const char *mid)
 {
-    const json_t *o = json_object_get(sc, "seLinuxOptions");
+    const struct as_jv *o = as_jv_get(sc, "seLinuxOptions");
     const char *type = as__str(o, "type");
     char p[AS__PATH_MAX];
 
-    if (!json_is_object(o))
+    if (!as_jv_is_object(o))
         return;
     if (type && !as__str_in(type, SELINUX_TYPES)) {
         snprintf(p, sizeof p, "%s%s.seLinuxOptions.type", base, mid);
@@ -248,22 +248,21 @@ static void selinux_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
 static void proc_mount_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                            const struct ctr *c)
 {
-    const json_t *pm = json_object_get(c->sc, "procMount");
+    const struct as_jv *pm = as_jv_get(c->sc, "procMount");
     char p[AS__PATH_MAX];
 
     (void)ps;
-    if (!pm || json_is_null(pm) ||
-        (json_is_string(pm) && strcmp(json_string_value(pm), "Default") == 0))
+    if (!pm || as_jv_is_null(pm) || (as_jv_is_string(pm) && strcmp(as_jv_str(pm), "Default") == 0))
         return;
     snprintf(p, sizeof p, "%s.securityContext.procMount", c->path);
     as__report(ev, "pss-baseline-proc-mount", p, "procMount is %s",
-               json_is_string(pm) ? json_string_value(pm) : "not Default");
+               as_jv_is_string(pm) ? as_jv_str(pm) : "not Default");
 }
 
 static void seccomp_baseline_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                                  const struct ctr *c)
 {
-    const char *t = as__str(json_object_get(c->sc, "seccompProfile"), "type");
+    const char *t = as__str(as_jv_get(c->sc, "seccompProfile"), "type");
     char p[AS__PATH_MAX];
 
     (void)ps;
@@ -276,13 +275,12 @@ static void seccomp_baseline_ctr(struct as_policy_eval *ev, const struct as__pod
 static void host_process_containers(struct as_policy_eval *ev, const struct as__podspec *ps)
 {
     for (size_t l = 0; l < 3; l++) {
-        const json_t *c;
+        const struct as_jv *c;
         size_t i;
 
-        json_array_foreach(json_object_get(ps->spec, as__container_lists[l]), i, c)
+        as_jv_array_foreach(as_jv_get(ps->spec, as__container_lists[l]), i, c)
         {
-            const json_t *wo =
-                json_object_get(json_object_get(c, "securityContext"), "windowsOptions");
+            const struct as_jv *wo = as_jv_get(as_jv_get(c, "securityContext"), "windowsOptions");
             char p[AS__PATH_MAX];
 
             if (!as__true(wo, "hostProcess"))
@@ -295,15 +293,15 @@ static void host_process_containers(struct as_policy_eval *ev, const struct as__
 }
 
 /* Pod-level baseline controls, one function per rule; scp is "<prefix>.securityContext". */
-typedef void (*pod_fn)(struct as_policy_eval *ev, const struct as__podspec *ps, const json_t *psc,
-                       const char *scp);
+typedef void (*pod_fn)(struct as_policy_eval *ev, const struct as__podspec *ps,
+                       const struct as_jv *psc, const char *scp);
 
 static void host_process_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
-                             const json_t *psc, const char *scp)
+                             const struct as_jv *psc, const char *scp)
 {
     char p[AS__PATH_MAX];
 
-    if (as__true(json_object_get(psc, "windowsOptions"), "hostProcess")) {
+    if (as__true(as_jv_get(psc, "windowsOptions"), "hostProcess")) {
         snprintf(p, sizeof p, "%s.windowsOptions.hostProcess", scp);
         as__report(ev, "pss-baseline-host-process", p, "hostProcess is true");
     }
@@ -311,7 +309,7 @@ static void host_process_pod(struct as_policy_eval *ev, const struct as__podspec
 }
 
 static void host_namespaces_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
-                                const json_t *psc, const char *scp)
+                                const struct as_jv *psc, const char *scp)
 {
     static const char *const HOST_NS[] = {"hostNetwork", "hostPID", "hostIPC"};
     char p[AS__PATH_MAX];
@@ -326,16 +324,16 @@ static void host_namespaces_pod(struct as_policy_eval *ev, const struct as__pods
 }
 
 static void host_path_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
-                          const json_t *psc, const char *scp)
+                          const struct as_jv *psc, const char *scp)
 {
-    const json_t *v;
+    const struct as_jv *v;
     char p[AS__PATH_MAX];
     size_t i;
 
     (void)psc, (void)scp;
-    json_array_foreach(json_object_get(ps->spec, "volumes"), i, v)
+    as_jv_array_foreach(as_jv_get(ps->spec, "volumes"), i, v)
     {
-        if (!json_object_get(v, "hostPath"))
+        if (!as_jv_get(v, "hostPath"))
             continue;
         snprintf(p, sizeof p, "%s.volumes[%zu].hostPath", ps->prefix, i);
         as__report(ev, "pss-baseline-host-path", p, "volume %s is a hostPath volume",
@@ -343,17 +341,17 @@ static void host_path_pod(struct as_policy_eval *ev, const struct as__podspec *p
     }
 }
 
-static void apparmor_pod(struct as_policy_eval *ev, const struct as__podspec *ps, const json_t *psc,
-                         const char *scp)
+static void apparmor_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                         const struct as_jv *psc, const char *scp)
 {
-    const json_t *v;
+    const struct as_jv *v;
     const char *key;
     char p[AS__PATH_MAX];
 
     apparmor_sc(ev, psc, scp, "");
-    json_object_foreach((json_t *)json_object_get(ps->meta, "annotations"), key, v)
+    as_jv_object_foreach(as_jv_get(ps->meta, "annotations"), key, v)
     {
-        const char *val = json_string_value(v);
+        const char *val = as_jv_str(v);
 
         if (strncmp(key, APPARMOR_ANNOTATION, strlen(APPARMOR_ANNOTATION)) != 0)
             continue;
@@ -365,17 +363,17 @@ static void apparmor_pod(struct as_policy_eval *ev, const struct as__podspec *ps
     }
 }
 
-static void selinux_pod(struct as_policy_eval *ev, const struct as__podspec *ps, const json_t *psc,
-                        const char *scp)
+static void selinux_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                        const struct as_jv *psc, const char *scp)
 {
     (void)ps;
     selinux_sc(ev, psc, scp, "");
 }
 
 static void seccomp_baseline_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
-                                 const json_t *psc, const char *scp)
+                                 const struct as_jv *psc, const char *scp)
 {
-    const char *t = as__str(json_object_get(psc, "seccompProfile"), "type");
+    const char *t = as__str(as_jv_get(psc, "seccompProfile"), "type");
     char p[AS__PATH_MAX];
 
     (void)ps;
@@ -385,15 +383,15 @@ static void seccomp_baseline_pod(struct as_policy_eval *ev, const struct as__pod
     }
 }
 
-static void sysctls_pod(struct as_policy_eval *ev, const struct as__podspec *ps, const json_t *psc,
-                        const char *scp)
+static void sysctls_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
+                        const struct as_jv *psc, const char *scp)
 {
-    const json_t *v;
+    const struct as_jv *v;
     char p[AS__PATH_MAX];
     size_t i;
 
     (void)ps;
-    json_array_foreach(json_object_get(psc, "sysctls"), i, v)
+    as_jv_array_foreach(as_jv_get(psc, "sysctls"), i, v)
     {
         const char *name = as__str(v, "name");
 
@@ -410,30 +408,30 @@ static void sysctls_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
 static void priv_esc_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                          const struct ctr *c)
 {
-    const json_t *ape = json_object_get(c->sc, "allowPrivilegeEscalation");
+    const struct as_jv *ape = as_jv_get(c->sc, "allowPrivilegeEscalation");
     char p[AS__PATH_MAX];
 
-    if (ps->windows || json_is_false(ape))
+    if (ps->windows || as_jv_is_false(ape))
         return;
     snprintf(p, sizeof p, "%s.securityContext.allowPrivilegeEscalation", c->path);
     as__report(ev, "pss-restricted-privilege-escalation", p, "allowPrivilegeEscalation is %s",
-               json_is_true(ape) ? "true" : "not set to false");
-    if ((!ape || json_is_null(ape)) && as__rule_active(ev, "pss-restricted-privilege-escalation"))
+               as_jv_is_true(ape) ? "true" : "not set to false");
+    if ((!ape || as_jv_is_null(ape)) && as__rule_active(ev, "pss-restricted-privilege-escalation"))
         as__patch_add(ev, p, json_false());
 }
 
 static void non_root_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                          const struct ctr *c)
 {
-    const json_t *psc = json_object_get(ps->spec, "securityContext");
-    const json_t *v = json_object_get(c->sc, "runAsNonRoot");
+    const struct as_jv *psc = as_jv_get(ps->spec, "securityContext");
+    const struct as_jv *v = as_jv_get(c->sc, "runAsNonRoot");
     bool pod_true = as__true(psc, "runAsNonRoot");
     char p[AS__PATH_MAX];
 
-    if (json_is_true(v) || (!json_is_false(v) && pod_true))
+    if (as_jv_is_true(v) || (!as_jv_is_false(v) && pod_true))
         return;
     snprintf(p, sizeof p, "%s.securityContext.runAsNonRoot", c->path);
-    if (json_is_false(v))
+    if (as_jv_is_false(v))
         as__report(ev, "pss-restricted-run-as-non-root", p, "runAsNonRoot is false");
     else if (!pod_true)
         as__report(ev, "pss-restricted-run-as-non-root", p,
@@ -443,11 +441,11 @@ static void non_root_ctr(struct as_policy_eval *ev, const struct as__podspec *ps
 static void run_as_user_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                             const struct ctr *c)
 {
-    const json_t *u = json_object_get(c->sc, "runAsUser");
+    const struct as_jv *u = as_jv_get(c->sc, "runAsUser");
     char p[AS__PATH_MAX];
 
     (void)ps;
-    if (!json_is_integer(u) || json_integer_value(u) != 0)
+    if (!as_jv_is_integer(u) || as_jv_integer(u) != 0)
         return;
     snprintf(p, sizeof p, "%s.securityContext.runAsUser", c->path);
     as__report(ev, "pss-restricted-run-as-user", p, "runAsUser is 0 (root)");
@@ -456,9 +454,9 @@ static void run_as_user_ctr(struct as_policy_eval *ev, const struct as__podspec 
 static void seccomp_restricted_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                                    const struct ctr *c)
 {
-    const json_t *psc = json_object_get(ps->spec, "securityContext");
-    const char *pod_t = as__str(json_object_get(psc, "seccompProfile"), "type");
-    const json_t *prof = json_object_get(c->sc, "seccompProfile");
+    const struct as_jv *psc = as_jv_get(ps->spec, "securityContext");
+    const char *pod_t = as__str(as_jv_get(psc, "seccompProfile"), "type");
+    const struct as_jv *prof = as_jv_get(c->sc, "seccompProfile");
     const char *t = as__str(prof, "type");
     char p[AS__PATH_MAX];
 
@@ -477,17 +475,17 @@ static void seccomp_restricted_ctr(struct as_policy_eval *ev, const struct as__p
 static void caps_restricted_ctr(struct as_policy_eval *ev, const struct as__podspec *ps,
                                 const struct ctr *c)
 {
-    const json_t *caps = json_object_get(c->sc, "capabilities");
-    const json_t *drop = json_object_get(caps, "drop");
-    const json_t *cap;
+    const struct as_jv *caps = as_jv_get(c->sc, "capabilities");
+    const struct as_jv *drop = as_jv_get(caps, "drop");
+    const struct as_jv *cap;
     bool has_all = false;
     char p[AS__PATH_MAX];
     size_t i;
 
     if (ps->windows)
         return;
-    json_array_foreach(drop, i, cap) if (json_is_string(cap) &&
-                                         strcmp(json_string_value(cap), "ALL") == 0) has_all = true;
+    as_jv_array_foreach(drop, i, cap) if (as_jv_is_string(cap) &&
+                                          strcmp(as_jv_str(cap), "ALL") == 0) has_all = true;
     if (!has_all) {
         snprintf(p, sizeof p, "%s.securityContext.capabilities.drop", c->path);
         as__report(ev, "pss-restricted-capabilities", p, "capabilities.drop does not include ALL");
@@ -495,9 +493,9 @@ static void caps_restricted_ctr(struct as_policy_eval *ev, const struct as__pods
         if (as__rule_active(ev, "pss-restricted-capabilities"))
             as__patch_add(ev, p, json_string("ALL"));
     }
-    json_array_foreach(json_object_get(caps, "add"), i, cap)
+    as_jv_array_foreach(as_jv_get(caps, "add"), i, cap)
     {
-        const char *name = json_string_value(cap);
+        const char *name = as_jv_str(cap);
 
         if (name && strcmp(name, "NET_BIND_SERVICE") == 0)
             continue;
@@ -509,19 +507,19 @@ static void caps_restricted_ctr(struct as_policy_eval *ev, const struct as__pods
 
 /* Pod-level restricted controls. */
 static void volume_types_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
-                             const json_t *psc, const char *scp)
+                             const struct as_jv *psc, const char *scp)
 {
-    const json_t *vol, *v;
+    const struct as_jv *vol, *v;
     const char *key;
     char p[AS__PATH_MAX];
     size_t i;
 
     (void)psc, (void)scp;
-    json_array_foreach(json_object_get(ps->spec, "volumes"), i, vol)
+    as_jv_array_foreach(as_jv_get(ps->spec, "volumes"), i, vol)
     {
-        json_object_foreach((json_t *)vol, key, v)
+        as_jv_object_foreach(vol, key, v)
         {
-            if (strcmp(key, "name") == 0 || json_is_null(v) || as__str_in(key, RESTRICTED_VOLUMES))
+            if (strcmp(key, "name") == 0 || as_jv_is_null(v) || as__str_in(key, RESTRICTED_VOLUMES))
                 continue;
             snprintf(p, sizeof p, "%s.volumes[%zu].%s", ps->prefix, i, key);
             as__report(ev, "pss-restricted-volume-types", p, "volume type %s is not allowed", key);
@@ -530,40 +528,40 @@ static void volume_types_pod(struct as_policy_eval *ev, const struct as__podspec
 }
 
 static void run_as_non_root_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
-                                const json_t *psc, const char *scp)
+                                const struct as_jv *psc, const char *scp)
 {
     char p[AS__PATH_MAX];
 
     (void)ps;
-    if (json_is_false(json_object_get(psc, "runAsNonRoot"))) {
+    if (as_jv_is_false(as_jv_get(psc, "runAsNonRoot"))) {
         snprintf(p, sizeof p, "%s.runAsNonRoot", scp);
         as__report(ev, "pss-restricted-run-as-non-root", p, "runAsNonRoot is false");
     }
 }
 
 static void run_as_user_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
-                            const json_t *psc, const char *scp)
+                            const struct as_jv *psc, const char *scp)
 {
-    const json_t *v = json_object_get(psc, "runAsUser");
+    const struct as_jv *v = as_jv_get(psc, "runAsUser");
     char p[AS__PATH_MAX];
 
     (void)ps;
-    if (json_is_integer(v) && json_integer_value(v) == 0) {
+    if (as_jv_is_integer(v) && as_jv_integer(v) == 0) {
         snprintf(p, sizeof p, "%s.runAsUser", scp);
         as__report(ev, "pss-restricted-run-as-user", p, "runAsUser is 0 (root)");
     }
 }
 
 static void seccomp_restricted_pod(struct as_policy_eval *ev, const struct as__podspec *ps,
-                                   const json_t *psc, const char *scp)
+                                   const struct as_jv *psc, const char *scp)
 {
-    const char *pod_t = as__str(json_object_get(psc, "seccompProfile"), "type");
+    const char *pod_t = as__str(as_jv_get(psc, "seccompProfile"), "type");
     char p[AS__PATH_MAX];
 
     snprintf(p, sizeof p, "%s.seccompProfile.type", scp);
     if (!ps->windows && pod_t && !as__str_in(pod_t, SECCOMP_OK))
         as__report(ev, "pss-restricted-seccomp", p, "seccomp profile type is %s", pod_t);
-    if (!ps->windows && !json_object_get(json_object_get(psc, "seccompProfile"), "type") &&
+    if (!ps->windows && !as_jv_get(as_jv_get(psc, "seccompProfile"), "type") &&
         as__rule_active(ev, "pss-restricted-seccomp"))
         as__patch_add(ev, p, json_string("RuntimeDefault"));
 }
@@ -580,7 +578,7 @@ struct check {
 static void run_checks(struct as_policy_eval *ev, const struct as__podspec *ps,
                        const struct ctrs *cs, const struct check *list, size_t n)
 {
-    const json_t *psc = json_object_get(ps->spec, "securityContext");
+    const struct as_jv *psc = as_jv_get(ps->spec, "securityContext");
     char scp[AS__PATH_MAX / 2];
 
     snprintf(scp, sizeof scp, "%s.securityContext", ps->prefix);

@@ -14,11 +14,11 @@ static const char *const TEMPLATE_KINDS[] = {
     "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController", NULL,
 };
 
-bool as__podspec_find(const json_t *obj, struct as__podspec *ps)
+bool as__podspec_find(const struct as_jv *obj, struct as__podspec *ps)
 {
     const char *kind = as__str(obj, "kind");
     const char *tmpl;
-    const json_t *t;
+    const struct as_jv *t;
 
     if (!kind)
         return false;
@@ -30,12 +30,16 @@ bool as__podspec_find(const json_t *obj, struct as__podspec *ps)
         tmpl = "spec.jobTemplate.spec.template";
     else
         return false;
-    t = *tmpl ? as_json_path(obj, tmpl) : obj;
-    if (!json_is_object(t) || !json_is_object(json_object_get(t, "spec")))
+    t = obj;
+    if (strcmp(kind, "CronJob") == 0)
+        t = as_jv_get(as_jv_get(t, "spec"), "jobTemplate");
+    if (*tmpl)
+        t = as_jv_get(as_jv_get(t, "spec"), "template");
+    if (!as_jv_is_object(t) || !as_jv_is_object(as_jv_get(t, "spec")))
         return false;
     memset(ps, 0, sizeof *ps);
-    ps->spec = json_object_get(t, "spec");
-    ps->meta = json_object_get(t, "metadata");
+    ps->spec = as_jv_get(t, "spec");
+    ps->meta = as_jv_get(t, "metadata");
     if (*tmpl) {
         snprintf(ps->prefix, sizeof ps->prefix, "%s.spec", tmpl);
         snprintf(ps->meta_prefix, sizeof ps->meta_prefix, "%s.metadata", tmpl);
@@ -44,7 +48,7 @@ bool as__podspec_find(const json_t *obj, struct as__podspec *ps)
         snprintf(ps->meta_prefix, sizeof ps->meta_prefix, "metadata");
     }
     {
-        const char *os = as__str(json_object_get(ps->spec, "os"), "name");
+        const char *os = as__str(as_jv_get(ps->spec, "os"), "name");
 
         ps->windows = os && strcmp(os, "windows") == 0;
     }

@@ -34,6 +34,7 @@
 #include <jansson.h>
 
 #include "base/buf.h"
+#include "base/jv.h"
 #include "base/status.h"
 
 /* Ordered: a higher mode is stricter. OFF disables a rule. */
@@ -117,7 +118,8 @@ struct as_policy_eval; /* evaluation in progress (opaque) */
  * request; it reports through as_policy_report(). A validator's rules take part
  * in modes, overrides and exceptions exactly like built-in ones.
  */
-typedef void (*as_policy_check_fn)(struct as_policy_eval *ev, const json_t *object, void *ctx);
+typedef void (*as_policy_check_fn)(struct as_policy_eval *ev, const struct as_jv *object,
+                                   void *ctx);
 struct as_policy_validator {
     const struct as_policy_rule *rules;
     size_t n_rules;
@@ -179,18 +181,22 @@ as_status as_policy_config_add_exception(struct as_policy_config *cfg, const jso
 enum as_policy_mode as_policy_config_mode(const struct as_policy_config *cfg,
                                           const struct as_policy_rule *rule);
 
-/* An admission request, all borrowed. */
+/*
+ * An admission request, all borrowed. Objects are read-only trees (base/jv.h):
+ * the webhook reads reviews straight into one; callers holding jansson values
+ * convert with as_jv_from_json.
+ */
 struct as_policy_request {
     enum as_policy_op op;
-    const char *user;         /* userInfo.username; NULL = unknown */
-    const char *namespace;    /* request namespace; NULL: metadata.namespace of the object */
-    const json_t *object;     /* NULL for DELETE */
-    const json_t *old_object; /* UPDATE, DELETE */
-    const char *subresource;  /* request.subResource; NULL or "" for the object itself */
+    const char *user;               /* userInfo.username; NULL = unknown */
+    const char *namespace;          /* request namespace; NULL: metadata.namespace of the object */
+    const struct as_jv *object;     /* NULL for DELETE */
+    const struct as_jv *old_object; /* UPDATE, DELETE */
+    const char *subresource;        /* request.subResource; NULL or "" for the object itself */
     /* "scale": the object whose replicas change, as the caller read it (a Scale names no
      * owner); NULL when it does not exist or was not read. parent_unreadable: reading it
      * failed, so ownership is unknown and the guarded rule refuses the change. */
-    const json_t *parent;
+    const struct as_jv *parent;
     bool parent_unreadable;
     bool dry_run; /* carried for callers; the engine has no side effects either way */
     int64_t now;  /* Unix seconds, for exception expiry */
@@ -240,6 +246,16 @@ as_status as_policy_evaluate(const struct as_policy_config *cfg,
                              const struct as_policy_request *req, struct as_policy_result *out);
 
 /*
+ * as_policy_evaluate for callers holding jansson values (the CLI, the
+ * operator, tests): object, old_object and parent (each may be NULL) are
+ * converted into a private arena and set in *req for the evaluation, then
+ * cleared. AS_E_NOMEM when a conversion runs out of memory.
+ */
+as_status as_policy_evaluate_json(const struct as_policy_config *cfg, struct as_policy_request *req,
+                                  const json_t *object, const json_t *old_object,
+                                  const json_t *parent, struct as_policy_result *out);
+
+/*
  * For validators: reports a violation of rule_id at path ("what is wrong",
  * the rule's remedy is appended). Unknown ids and inactive rules are ignored.
  */
@@ -263,6 +279,6 @@ bool as_policy_quantity(const char *s, double *out);
 bool as_policy_rfc3339(const char *s, int64_t *out);
 
 /* True when labels (an object of strings, may be NULL) match a label selector. */
-bool as_policy_selector_matches(const json_t *selector, const json_t *labels);
+bool as_policy_selector_matches(const json_t *selector, const struct as_jv *labels);
 
 #endif

@@ -6,6 +6,7 @@
 #define AS_POLICY_POLICY_INT_H
 
 #include "base/json.h"
+#include "base/jv.h"
 #include "policy/policy.h"
 
 #define AS__PATH_MAX 512
@@ -14,12 +15,12 @@ struct as_policy_eval {
     const struct as_policy_config *cfg;
     const struct as_policy_request *req;
     struct as_policy_result *out;
-    as_status status;  /* first internal failure (out of memory) */
-    const json_t *obj; /* the object evaluated (new, or old for DELETE) */
+    as_status status;        /* first internal failure (out of memory) */
+    const struct as_jv *obj; /* the object evaluated (new, or old for DELETE) */
     const char *kind;
     const char *name;
     const char *namespace;
-    json_t *work; /* copy of obj the patches were applied to (owned), lazily made */
+    json_t *work; /* jansson copy of obj the patches were applied to (owned), lazily made */
     bool may_patch;
     uint64_t (*clock)(void); /* cfg->clock_ns when this evaluation is timed, else NULL */
 };
@@ -88,15 +89,15 @@ static inline uint64_t as__rule_time(struct as_policy_eval *ev, enum as__rule_ix
 
 /* Where the pod spec of an object lives. */
 struct as__podspec {
-    const json_t *spec;   /* borrowed pod spec */
-    const json_t *meta;   /* borrowed pod (template) metadata, may be NULL */
-    char prefix[64];      /* dotted path of the pod spec: "spec.template.spec" */
-    char meta_prefix[64]; /* dotted path of the metadata: "spec.template.metadata" */
-    bool windows;         /* spec.os.name == "windows" */
+    const struct as_jv *spec; /* borrowed pod spec */
+    const struct as_jv *meta; /* borrowed pod (template) metadata, may be NULL */
+    char prefix[64];          /* dotted path of the pod spec: "spec.template.spec" */
+    char meta_prefix[64];     /* dotted path of the metadata: "spec.template.metadata" */
+    bool windows;             /* spec.os.name == "windows" */
 };
 
 /* Fills ps for Pods and workload kinds; false for other kinds. */
-bool as__podspec_find(const json_t *obj, struct as__podspec *ps);
+bool as__podspec_find(const struct as_jv *obj, struct as__podspec *ps);
 
 /* Container lists of a pod spec, in evaluation order. */
 extern const char *const as__container_lists[3];
@@ -128,8 +129,14 @@ void as__check_secrets(struct as_policy_eval *ev);
 void as__check_guarded(struct as_policy_eval *ev);
 
 /* Convenience: string member or NULL. */
-const char *as__str(const json_t *obj, const char *key);
+static inline const char *as__str(const struct as_jv *obj, const char *key)
+{
+    return as_jv_str(as_jv_get(obj, key));
+}
 /* True when member key is JSON true. */
-bool as__true(const json_t *obj, const char *key);
+static inline bool as__true(const struct as_jv *obj, const char *key)
+{
+    return as_jv_is_true(as_jv_get(obj, key));
+}
 
 #endif

@@ -16,15 +16,14 @@
 static const char *const RES[2] = {"cpu", "memory"};
 
 /* Value of resources.<section>.<res> as a quantity; false when absent or malformed. */
-static bool quantity_at(const json_t *c, const char *section, const char *res, double *out)
+static bool quantity_at(const struct as_jv *c, const char *section, const char *res, double *out)
 {
-    const json_t *v =
-        json_object_get(json_object_get(json_object_get(c, "resources"), section), res);
+    const struct as_jv *v = as_jv_get(as_jv_get(as_jv_get(c, "resources"), section), res);
 
-    if (json_is_string(v))
-        return as_policy_quantity(json_string_value(v), out);
-    if (json_is_number(v)) {
-        *out = json_number_value(v);
+    if (as_jv_is_string(v))
+        return as_policy_quantity(as_jv_str(v), out);
+    if (as_jv_is_number(v)) {
+        *out = as_jv_number(v);
         return true;
     }
     return false;
@@ -55,8 +54,8 @@ static const char *where_path(struct where *w)
 }
 
 /* Checks one container; adds its size to sum[] (or max into init_max[]). */
-static void check_container(struct as_policy_eval *ev, const json_t *c, struct where *w, bool init,
-                            double *sum, double *init_max)
+static void check_container(struct as_policy_eval *ev, const struct as_jv *c, struct where *w,
+                            bool init, double *sum, double *init_max)
 {
     const struct as_policy_config *cfg = ev->cfg;
     double maxc[2] = {cfg->max_container_cpu, cfg->max_container_memory};
@@ -118,10 +117,10 @@ void as__check_resources(struct as_policy_eval *ev)
     if (!as__podspec_find(ev->obj, &ps))
         return;
     for (size_t l = 0; l < 2; l++) { /* ephemeral containers have no resources */
-        const json_t *c;
+        const struct as_jv *c;
         size_t i;
 
-        json_array_foreach(json_object_get(ps.spec, as__container_lists[l]), i, c)
+        as_jv_array_foreach(as_jv_get(ps.spec, as__container_lists[l]), i, c)
         {
             struct where w = {&ps, l, i, ""};
 

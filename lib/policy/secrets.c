@@ -71,19 +71,18 @@ void as__check_secrets(struct as_policy_eval *ev)
     if (!as__podspec_find(ev->obj, &ps))
         return;
     for (size_t l = 0; l < 3; l++) {
-        const json_t *c, *e;
+        const struct as_jv *c, *e;
         size_t i, j;
 
-        json_array_foreach(json_object_get(ps.spec, as__container_lists[l]), i, c)
+        as_jv_array_foreach(as_jv_get(ps.spec, as__container_lists[l]), i, c)
         {
-            json_array_foreach(json_object_get(c, "env"), j, e)
+            as_jv_array_foreach(as_jv_get(c, "env"), j, e)
             {
                 const char *name = as__str(e, "name");
-                const json_t *v = json_object_get(e, "value");
+                const struct as_jv *v = as_jv_get(e, "value");
                 char p[AS__PATH_MAX];
 
-                if (!name || !json_is_string(v) || json_string_length(v) == 0 ||
-                    !credential_like(name))
+                if (!name || !as_jv_is_string(v) || as_jv_str_len(v) == 0 || !credential_like(name))
                     continue;
                 snprintf(p, sizeof p, "%s.%s[%zu].env[%zu].value", ps.prefix,
                          as__container_lists[l], i, j);

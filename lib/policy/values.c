@@ -165,10 +165,11 @@ bool as_policy_rfc3339(const char *s, int64_t *out)
 }
 
 /* One matchExpressions entry against labels. Unknown operators never match. */
-static bool expression_matches(const json_t *e, const json_t *labels)
+static bool expression_matches(const json_t *e, const struct as_jv *labels)
 {
-    const char *key = as__str(e, "key"), *op = as__str(e, "operator");
-    const char *have = json_string_value(json_object_get(labels, key ? key : ""));
+    const char *key = json_string_value(json_object_get(e, "key"));
+    const char *op = json_string_value(json_object_get(e, "operator"));
+    const char *have = as__str(labels, key ? key : "");
     const json_t *vals = json_object_get(e, "values"), *v;
     bool in = false;
     size_t i;
@@ -188,7 +189,7 @@ static bool expression_matches(const json_t *e, const json_t *labels)
     return false;
 }
 
-bool as_policy_selector_matches(const json_t *selector, const json_t *labels)
+bool as_policy_selector_matches(const json_t *selector, const struct as_jv *labels)
 {
     const char *key;
     const json_t *v, *e;
@@ -196,7 +197,7 @@ bool as_policy_selector_matches(const json_t *selector, const json_t *labels)
 
     json_object_foreach((json_t *)json_object_get(selector, "matchLabels"), key, v)
     {
-        const char *have = json_string_value(json_object_get(labels, key));
+        const char *have = as__str(labels, key);
 
         if (!have || !json_is_string(v) || strcmp(have, json_string_value(v)) != 0)
             return false;

@@ -36,11 +36,9 @@ static void evaluate(const struct as_policy_config *cfg, enum as_policy_op op, c
     memset(&req, 0, sizeof req);
     req.op = op;
     req.user = user;
-    req.object = obj;
-    req.old_object = old;
     req.now = 1790000000;
     as_policy_result_init(&res);
-    if (as_policy_evaluate(cfg, &req, &res) == AS_OK)
+    if (as_policy_evaluate_json(cfg, &req, obj, old, NULL, &res) == AS_OK)
         check_result(&res);
     as_buf_init(&b, 1u << 20);
     (void)as_policy_format(&res, AS_POLICY_ENFORCE, "\n", &b);

@@ -2,7 +2,8 @@
  * fuzz_review_json.c - differential libFuzzer target for the webhook's own
  * JSON reader (webhook/review_json.c) against jansson: whatever the fast
  * reader accepts, jansson (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY) must
- * accept too, with an equal tree whose compact dump is byte for byte the same
+ * accept too, with an equal tree (the reader's, base/jv.h, converted back to
+ * jansson) whose compact dump is byte for byte the same
  * (key order, number types, string contents); whatever jansson rejects, the
  * fast reader must reject. as_review_json_parse must always agree with
  * jansson. With drop_managed both must equal jansson's tree with
@@ -57,6 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_error_t jerr;
     struct as_error err = {0};
+    struct as_jv_arena arena;
+    const struct as_jv *tree;
     json_t *ref, *fast, *parsed = NULL;
     as_status st;
 
@@ -69,15 +72,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (drop && ref != NULL) {
             review_oracle_drop_managed(ref);
         }
-        fast = as_review_json_fast((const char *)data, size, drop);
+        /* trees compare as jansson values (as_jv_to_json keeps document order) */
+        as_jv_arena_init(&arena);
+        tree = as_review_json_fast((const char *)data, size, drop, &arena);
+        fast = as_jv_to_json(tree);
+        if (tree != NULL && fast == NULL)
+            abort();
         if (fast != NULL) /* what it accepts is jansson's tree; what jansson rejects it rejects */
             same_dump(fast, ref);
-        parsed = NULL;
-        st = as_review_json_parse((const char *)data, size, drop, &parsed, &err);
+        as_jv_arena_reset(&arena);
+        st = as_review_json_parse((const char *)data, size, drop, &arena, &tree, &err);
         if ((st == AS_OK) != (ref != NULL) || (st != AS_OK && err.message[0] == '\0'))
             abort();
+        parsed = st == AS_OK ? as_jv_to_json(tree) : NULL;
         if (st == AS_OK)
             same_dump(parsed, ref);
+        as_jv_arena_free(&arena);
         json_decref(parsed);
         json_decref(fast);
     }

@@ -63,9 +63,8 @@ static void create(json_t *obj, const char *user)
 
     req.op = AS_OP_CREATE;
     req.user = user;
-    req.object = obj;
     req.now = NOW;
-    ck_assert_int_eq(as_policy_evaluate(&cfg, &req, &res), AS_OK);
+    ck_assert_int_eq(as_policy_evaluate_json(&cfg, &req, obj, NULL, NULL, &res), AS_OK);
     json_decref(obj);
 }
 
@@ -387,18 +386,15 @@ START_TEST(no_patches_for_pod_updates_or_when_disabled)
     old = json_deep_copy(obj);
     req.op = AS_OP_UPDATE;
     req.user = "alice";
-    req.object = obj;
-    req.old_object = old;
     req.now = NOW;
-    ck_assert_int_eq(as_policy_evaluate(&cfg, &req, &res), AS_OK);
+    ck_assert_int_eq(as_policy_evaluate_json(&cfg, &req, obj, old, NULL, &res), AS_OK);
     ck_assert_ptr_null(res.patch);
     /* unchanged pod spec on UPDATE: pod rules are not re-run */
     ck_assert_uint_eq(res.n, 0);
     as_policy_result_free(&res);
     cfg.mutate = false;
     req.op = AS_OP_CREATE;
-    req.old_object = NULL;
-    ck_assert_int_eq(as_policy_evaluate(&cfg, &req, &res), AS_OK);
+    ck_assert_int_eq(as_policy_evaluate_json(&cfg, &req, obj, NULL, NULL, &res), AS_OK);
     ck_assert_ptr_null(res.patch);
     ck_assert_int_ge(find("pss-restricted-seccomp"), 0);
     json_decref(obj);
@@ -496,9 +492,9 @@ static const struct as_policy_rule APP_RULES[] = {
      "fix it"},
 };
 
-static void app_check(struct as_policy_eval *ev, const json_t *object, void *ctx)
+static void app_check(struct as_policy_eval *ev, const struct as_jv *object, void *ctx)
 {
-    const char *kind = json_string_value(json_object_get(object, "kind"));
+    const char *kind = as_jv_str(as_jv_get(object, "kind"));
 
     ++*(int *)ctx;
     if (kind && strcmp(kind, "AppStack") == 0)
@@ -653,15 +649,12 @@ static void scale(long from, long to, const char *user, const char *parent_yaml,
     neu = yaml(n);
     req.op = AS_OP_UPDATE;
     req.user = user;
-    req.object = neu;
-    req.old_object = old;
     req.subresource = "scale";
-    req.parent = parent;
     req.parent_unreadable = unreadable;
     req.now = NOW;
     as_policy_result_free(&res);
     as_policy_result_init(&res);
-    ck_assert_int_eq(as_policy_evaluate(&cfg, &req, &res), AS_OK);
+    ck_assert_int_eq(as_policy_evaluate_json(&cfg, &req, neu, old, parent, &res), AS_OK);
     json_decref(old);
     json_decref(neu);
     json_decref(parent);
@@ -785,9 +778,16 @@ START_TEST(selectors)
     json_t *s2 = yaml("{matchExpressions: [{key: app, operator: Exists}, {key: tier, operator: "
                       "NotIn, values: [front]}]}");
 
-    ck_assert(as_policy_selector_matches(s1, labels));
-    ck_assert(!as_policy_selector_matches(s2, labels));
+    struct as_jv_arena arena;
+    const struct as_jv *lv;
+
+    as_jv_arena_init(&arena);
+    lv = as_jv_from_json(&arena, labels);
+    ck_assert_ptr_nonnull(lv);
+    ck_assert(as_policy_selector_matches(s1, lv));
+    ck_assert(!as_policy_selector_matches(s2, lv));
     ck_assert(!as_policy_selector_matches(s1, NULL));
+    as_jv_arena_free(&arena);
     json_decref(labels);
     json_decref(s1);
     json_decref(s2);
@@ -801,12 +801,10 @@ START_TEST(delete_checks_only_guarded)
 
     req.op = AS_OP_DELETE;
     req.user = "alice";
-    req.old_object = obj;
     req.now = NOW;
-    ck_assert_int_eq(as_policy_evaluate(&cfg, &req, &res), AS_OK);
+    ck_assert_int_eq(as_policy_evaluate_json(&cfg, &req, NULL, obj, NULL, &res), AS_OK);
     ck_assert_uint_eq(res.n, 0);
     json_decref(obj);
-    req.old_object = NULL;
     ck_assert_int_eq(as_policy_evaluate(&cfg, &req, &res), AS_E_INVALID_ARG);
 }
 END_TEST

@@ -103,6 +103,7 @@ static void evaluate(const struct as_policy_config *cfg, const struct fixture *f
                      const json_t *obj, struct as_policy_result *res)
 {
     struct as_policy_request req;
+    const json_t *old = NULL, *neu = NULL;
     size_t n = json_array_size(fx->docs);
 
     memset(&req, 0, sizeof req);
@@ -113,18 +114,18 @@ static void evaluate(const struct as_policy_config *cfg, const struct fixture *f
     req.now = NOW;
     if (req.op == AS_OP_UPDATE) {
         ck_assert_uint_eq(n, 2);
-        req.old_object = json_array_get(fx->docs, 0);
-        req.object = json_array_get(fx->docs, 1);
+        old = json_array_get(fx->docs, 0);
+        neu = json_array_get(fx->docs, 1);
     } else if (req.op == AS_OP_DELETE) {
-        req.old_object = json_array_get(fx->docs, 0);
+        old = json_array_get(fx->docs, 0);
     } else {
         ck_assert_uint_eq(n, 1);
-        req.object = json_array_get(fx->docs, 0);
+        neu = json_array_get(fx->docs, 0);
     }
     if (obj)
-        req.object = obj;
+        neu = obj;
     as_policy_result_init(res);
-    ck_assert_int_eq(as_policy_evaluate(cfg, &req, res), AS_OK);
+    ck_assert_int_eq(as_policy_evaluate_json(cfg, &req, neu, old, NULL, res), AS_OK);
 }
 
 /* Appends a description of every mismatch between expected and actual to out. */

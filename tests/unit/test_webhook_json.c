@@ -55,6 +55,21 @@ static const char MANAGED[] =
     "\"list\":[{\"object\":{\"metadata\":{\"managedFields\":2}}}]},"
     "\"x\":{\"object\":{\"metadata\":{\"managedFields\":3}}}}";
 
+/* The fast reader's tree as a jansson value (NULL when it gives up). */
+static json_t *fast(const char *s, size_t n, bool drop)
+{
+    struct as_jv_arena arena;
+    const struct as_jv *t;
+    json_t *v;
+
+    as_jv_arena_init(&arena);
+    t = as_review_json_fast(s, n, drop, &arena);
+    v = as_jv_to_json(t);
+    ck_assert(t == NULL || v != NULL);
+    as_jv_arena_free(&arena);
+    return v;
+}
+
 struct parsed {
     as_status st;
     char *dump; /* compact dump on success */
@@ -69,10 +84,19 @@ static struct parsed parse(const char *s, size_t n, bool ours, bool drop)
 {
     struct parsed p = {0};
     struct as_error err = {0};
+    struct as_jv_arena arena;
+    const struct as_jv *t = NULL;
     json_t *v = NULL;
 
-    p.st = ours ? as_review_json_parse(s, n, drop, &v, &err)
-                : as_json_parse(s, n, AS_REVIEW_MAX_BODY, &v, &err);
+    as_jv_arena_init(&arena);
+    if (ours) {
+        p.st = as_review_json_parse(s, n, drop, &arena, &t, &err);
+        v = as_jv_to_json(t);
+        ck_assert(p.st != AS_OK || v != NULL);
+    } else {
+        p.st = as_json_parse(s, n, AS_REVIEW_MAX_BODY, &v, &err);
+    }
+    as_jv_arena_free(&arena);
     if (p.st == AS_OK && !ours && drop) {
         review_oracle_drop_managed(v);
     }
@@ -334,7 +358,7 @@ START_TEST(managed_fields_are_dropped_only_where_no_rule_looks)
         "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[\"\x01\"]}}}}",
         "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[tru]}}}}",
     };
-    json_t *v = as_review_json_fast(MANAGED, sizeof(MANAGED) - 1, true);
+    json_t *v = fast(MANAGED, sizeof(MANAGED) - 1, true);
     char *dump = as_json_dumps(v, JSON_COMPACT);
 
     ck_assert_ptr_nonnull(dump);
@@ -349,7 +373,7 @@ START_TEST(managed_fields_are_dropped_only_where_no_rule_looks)
     free(dump);
     json_decref(v);
     /* an array on the way: its items are not request.object, whatever came before */
-    v = as_review_json_fast(ARRAY_ON_PATH, strlen(ARRAY_ON_PATH), true);
+    v = fast(ARRAY_ON_PATH, strlen(ARRAY_ON_PATH), true);
     dump = as_json_dumps(v, JSON_COMPACT);
     ck_assert_ptr_nonnull(strstr(dump, "\"managedFields\":4"));
     ck_assert(agree(ARRAY_ON_PATH, strlen(ARRAY_ON_PATH)));
@@ -357,7 +381,7 @@ START_TEST(managed_fields_are_dropped_only_where_no_rule_looks)
     json_decref(v);
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         ck_assert_msg(!agree(refused[i], strlen(refused[i])), "accepted: %s", refused[i]);
-        ck_assert_ptr_null(as_review_json_fast(refused[i], strlen(refused[i]), true));
+        ck_assert_ptr_null(fast(refused[i], strlen(refused[i]), true));
     }
 }
 END_TEST
@@ -368,19 +392,31 @@ START_TEST(the_fast_reader_takes_reviews_and_leaves_the_rest_to_jansson)
         "\"\\u0000\"",       "9223372036854775808", "1e309",       "1e-400",
         "{\"a\":1,\"a\":2}", "[\"\\ud800\"]",       "{\"a\":1} x", "",
     };
-    json_t *v = as_review_json_fast(REVIEW, sizeof(REVIEW) - 1, false);
+    json_t *v = fast(REVIEW, sizeof(REVIEW) - 1, false);
     char *b = malloc(1200);
 
     ck_assert_ptr_nonnull(v);
     json_decref(v);
     for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++)
-        ck_assert_ptr_null(as_review_json_fast(left[i], strlen(left[i]), false));
+        ck_assert_ptr_null(fast(left[i], strlen(left[i]), false));
     memset(b, '[', 600);
     memset(b + 600, ']', 600);
-    ck_assert_ptr_null(as_review_json_fast(b, 1200, false)); /* deeper than its limit */
-    v = as_review_json_fast(b + 100, 1000, false);           /* 500 levels: its own */
+    ck_assert_ptr_null(fast(b, 1200, false)); /* deeper than its limit */
+    v = fast(b + 100, 1000, false);           /* 500 levels: its own */
     ck_assert_ptr_nonnull(v);
     json_decref(v);
+    /* objects of 64 members are its own, 65 go to jansson (a duplicate check per member) */
+    for (int members = 64; members <= 65; members++) {
+        size_t n = 0;
+        b[n++] = '{';
+        for (int i = 0; i < members; i++)
+            n += (size_t)snprintf(b + n, 1200 - n, "%s\"k%d\":%d", i ? "," : "", i, i);
+        b[n++] = '}';
+        v = fast(b, n, false);
+        ck_assert(members == 64 ? v != NULL : v == NULL);
+        json_decref(v);
+        ck_assert(agree(b, n));
+    }
     free(b);
 }
 END_TEST
