@@ -135,6 +135,7 @@ sanitize: ## Build with -fsanitize=address,undefined and run unit, golden and in
 
 .PHONY: tsan
 tsan: ## Build with -fsanitize=thread and run the unit tests
+	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory VARIANT=tsan CC=clang test-bins
 	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp $$TSAN_OPTIONS" \
 		python3 tests/run.py --build build/tsan --bin build/tsan/bin --tier unit
@@ -159,15 +160,21 @@ demo: ## Install deps, build, start the local API server and show AppStack at wo
 	@hack/demo
 
 .PHONY: bench
-bench: all ## Run the benchmarks (figures go to docs/benchmarks.md by hand)
+bench: ## Install deps, build, run the benchmarks (figures go to docs/benchmarks.md by hand)
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
 	@hack/bench
 
 .PHONY: bench-operator
-bench-operator: all ## Operator: time, requests and RSS to converge BENCH_STACKS (1000) AppStacks
+bench-operator: ## Operator: time, requests and RSS to converge BENCH_STACKS (1000) AppStacks
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
 	@hack/bench-operator
 
 .PHONY: bench-webhook
-bench-webhook: all ## Benchmark appstack-webhook against nginx over TLS with h2load (docs/benchmarks.md)
+bench-webhook: ## Benchmark appstack-webhook against nginx over TLS with h2load (docs/benchmarks.md)
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
 	@hack/bench-webhook
 
 .PHONY: clean
