@@ -55,10 +55,16 @@ static bool fj_digit(unsigned c)
     return c >= '0' && c <= '9';
 }
 
-/* Skips JSON whitespace (the four characters jansson skips). */
+/* JSON whitespace: the four characters jansson skips. */
+static inline bool fj_is_ws(unsigned c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* Skips whitespace. */
 static void fj_ws(struct fj *f)
 {
-    while (f->p < f->end && (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t'))
+    while (f->p < f->end && fj_is_ws(*f->p))
         f->p++;
 }
 
@@ -416,53 +422,61 @@ static struct as_jv *fj_word(struct fj *f, const char *word, size_t n, enum as_j
     return fj_literal(f, word, n) ? as_jv_new(f->arena, t) : NULL;
 }
 
-/* Expects c after optional whitespace; consumes it. */
-static bool fj_expect(struct fj *f, unsigned char c)
-{
-    fj_ws(f);
-    if (f->p >= f->end || *f->p != c)
-        return false;
-    f->p++;
-    fj_ws(f);
-    return true;
-}
-
 /*
- * At a container's opening byte: consumes it and the whitespace after.
- * True when the container closes at once (close consumed too).
+ * Whitespace between tokens is looked at only where the byte expected is not
+ * there: the API server's serializer writes none, so compact reviews never
+ * enter fj_ws.
  */
-static bool fj_open_empty(struct fj *f, unsigned char close)
+
+/* Consumes c, after optional whitespace; false when it is not next. */
+static inline bool fj_take(struct fj *f, unsigned char c)
 {
-    f->p++;
-    fj_ws(f);
-    if (f->p < f->end && *f->p == close) {
+    if (f->p < f->end && *f->p == c) {
         f->p++;
         return true;
     }
+    if (f->p < f->end && fj_is_ws(*f->p)) {
+        fj_ws(f);
+        if (f->p < f->end && *f->p == c) {
+            f->p++;
+            return true;
+        }
+    }
     return false;
+}
+
+/*
+ * At a container's opening byte: consumes it, and the closing byte too when
+ * the container is empty (true then).
+ */
+static inline bool fj_open_empty(struct fj *f, unsigned char close)
+{
+    f->p++;
+    return fj_take(f, close);
 }
 
 /* Where a container stands after one of its members or items. */
 enum fj_next { FJ_MORE, FJ_DONE, FJ_BAD };
 
-/*
- * After a member or an item: the closing byte ends the container, a comma
- * (and the whitespace after it) leads to the next.
- */
+/* After a member or an item: the closing byte ends the container, a comma leads to the next. */
 static inline enum fj_next fj_after_item(struct fj *f, unsigned char close)
 {
-    fj_ws(f);
-    if (f->p >= f->end)
-        return FJ_BAD;
-    if (*f->p == close) {
-        f->p++;
-        return FJ_DONE;
+    for (int pass = 0; pass < 2; pass++) {
+        if (f->p >= f->end)
+            return FJ_BAD;
+        if (*f->p == ',') {
+            f->p++;
+            return FJ_MORE;
+        }
+        if (*f->p == close) {
+            f->p++;
+            return FJ_DONE;
+        }
+        if (pass > 0 || !fj_is_ws(*f->p))
+            return FJ_BAD;
+        fj_ws(f);
     }
-    if (*f->p != ',')
-        return FJ_BAD;
-    f->p++;
-    fj_ws(f);
-    return FJ_MORE;
+    return FJ_BAD;
 }
 
 static bool fj_skip_value(struct fj *f);
@@ -514,16 +528,16 @@ static bool fj_skip_object(struct fj *f)
     if (fj_open_empty(f, '}'))
         return true;
     while (next == FJ_MORE) {
-        if (n == FJ_SKIP_KEYS || f->p >= f->end || *f->p != '"')
+        if (n == FJ_SKIP_KEYS || !fj_take(f, '"'))
             return false;
-        f->p++;
         if (!fj_skip_string(f, &keys[n], scratch, &used))
             return false;
         for (size_t i = 0; i < n; i++)
-            if (keys[i].len == keys[n].len && memcmp(keys[i].s, keys[n].s, keys[n].len) == 0)
+            if (keys[i].len == keys[n].len && (keys[n].len == 0 || keys[i].s[0] == keys[n].s[0]) &&
+                memcmp(keys[i].s, keys[n].s, keys[n].len) == 0)
                 return false; /* a duplicate: jansson's error */
         n++;
-        if (!fj_expect(f, ':') || !fj_skip_value(f))
+        if (!fj_take(f, ':') || !fj_skip_value(f))
             return false;
         next = fj_after_item(f, '}');
     }
@@ -545,7 +559,7 @@ static bool fj_skip_array(struct fj *f)
     return next == FJ_DONE;
 }
 
-/* Checks one value at f->p as fj_value would read it, and builds nothing. */
+/* Checks one value at f->p (after optional whitespace) as fj_value reads it; builds nothing. */
 static bool fj_skip_value(struct fj *f)
 {
     bool ok = false;
@@ -553,7 +567,9 @@ static bool fj_skip_value(struct fj *f)
     if (f->p >= f->end || f->depth >= FJ_MAX_DEPTH || f->depth >= FJ_METADATA_DEPTH + FJ_SKIP_DEPTH)
         return false;
     f->depth++;
-    switch (*f->p) {
+    if (fj_is_ws(*f->p))
+        fj_ws(f);
+    switch (f->p < f->end ? *f->p : 0) {
     case '{':
         ok = fj_skip_object(f);
         break;
@@ -575,7 +591,7 @@ static bool fj_skip_value(struct fj *f)
         break;
     default:
         /* numbers are rare here: read one as usual for jansson's range checks */
-        if (*f->p == '-' || fj_digit(*f->p))
+        if (f->p < f->end && (*f->p == '-' || fj_digit(*f->p)))
             ok = fj_number(f) != NULL;
         break;
     }
@@ -611,7 +627,7 @@ static bool fj_drops(struct fj *f, const char *key, size_t klen)
 static bool fj_has_key(const struct as_jv *obj, const char *key, size_t len)
 {
     for (const struct as_jv *m = obj->u.first; m != NULL; m = m->next)
-        if (m->key_len == len && memcmp(m->key, key, len) == 0)
+        if (m->key_len == len && (len == 0 || m->key[0] == key[0]) && memcmp(m->key, key, len) == 0)
             return true;
     return false;
 }
@@ -626,18 +642,17 @@ static bool fj_member(struct fj *f, struct as_jv *obj, struct as_jv ***tail)
     size_t klen;
     struct as_jv *v;
 
-    if (f->p >= f->end || *f->p != '"' || obj->n >= FJ_MAX_MEMBERS)
+    if (obj->n >= FJ_MAX_MEMBERS || !fj_take(f, '"'))
         return false;
-    f->p++;
     if (!fj_string_copy(f, &key, &klen))
         return false;
     if (fj_drops(f, key, klen)) {
         /* checked but left out; a second one is jansson's duplicate error */
-        bool ok = !f->managed_seen && fj_expect(f, ':') && fj_skip_value(f);
+        bool ok = !f->managed_seen && fj_take(f, ':') && fj_skip_value(f);
         f->managed_seen = true;
         return ok;
     }
-    if (fj_has_key(obj, key, klen) || !fj_expect(f, ':') || (v = fj_value(f)) == NULL)
+    if (fj_has_key(obj, key, klen) || !fj_take(f, ':') || (v = fj_value(f)) == NULL)
         return false;
     v->key = key;
     v->key_len = (uint32_t)klen; /* klen < AS_REVIEW_MAX_BODY */
@@ -687,7 +702,7 @@ static struct as_jv *fj_array(struct fj *f)
     return next == FJ_DONE ? arr : NULL;
 }
 
-/* Any value at f->p (no leading whitespace). */
+/* Any value at f->p, after optional whitespace. */
 static struct as_jv *fj_value(struct fj *f)
 {
     struct as_jv *v = NULL;
@@ -695,7 +710,9 @@ static struct as_jv *fj_value(struct fj *f)
     if (f->p >= f->end || f->depth >= FJ_MAX_DEPTH)
         return NULL;
     f->depth++;
-    switch (*f->p) {
+    if (fj_is_ws(*f->p))
+        fj_ws(f);
+    switch (f->p < f->end ? *f->p : 0) {
     case '{':
         v = fj_object(f);
         break;
@@ -715,7 +732,7 @@ static struct as_jv *fj_value(struct fj *f)
         v = fj_word(f, "null", 4, AS_JV_NULL);
         break;
     default:
-        if (*f->p == '-' || fj_digit(*f->p))
+        if (f->p < f->end && (*f->p == '-' || fj_digit(*f->p)))
             v = fj_number(f);
         break;
     }

@@ -28,6 +28,39 @@ bool as__str_in(const char *s, const char *const *list)
     return false;
 }
 
+void as__path_add_n(char *out, size_t n, size_t *len, const char *s, size_t slen)
+{
+    size_t room;
+
+    if (*len >= n)
+        return;
+    room = n - 1 - *len;
+    if (slen > room)
+        slen = room;
+    memcpy(out + *len, s, slen);
+    *len += slen;
+    out[*len] = '\0';
+}
+
+void as__path_add(char *out, size_t n, size_t *len, const char *s)
+{
+    as__path_add_n(out, n, len, s, strlen(s));
+}
+
+void as__path_index(char *out, size_t n, size_t *len, size_t i)
+{
+    char digits[24];
+    size_t d = sizeof digits;
+
+    digits[--d] = ']';
+    do {
+        digits[--d] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i > 0);
+    digits[--d] = '[';
+    as__path_add_n(out, n, len, digits + d, sizeof digits - d);
+}
+
 void as_policy_result_init(struct as_policy_result *r)
 {
     memset(r, 0, sizeof *r);

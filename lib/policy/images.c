@@ -30,12 +30,14 @@ struct imgref {
 static void normalise(const char *ref, size_t len, char *out, size_t n)
 {
     const char *slash = memchr(ref, '/', len);
-    size_t first = slash ? (size_t)(slash - ref) : len;
+    size_t first = slash ? (size_t)(slash - ref) : len, used = 0;
     bool has_registry = slash && (memchr(ref, '.', first) || memchr(ref, ':', first) ||
                                   (first == 9 && strncmp(ref, "localhost", 9) == 0));
 
+    out[0] = '\0';
     if (!has_registry) {
-        snprintf(out, n, "docker.io/%s%.*s", slash ? "" : "library/", (int)len, ref);
+        as__path_add(out, n, &used, slash ? "docker.io/" : "docker.io/library/");
+        as__path_add_n(out, n, &used, ref, len);
         return;
     }
     if ((first == 9 && strncmp(ref, "docker.io", 9) == 0) ||
@@ -45,10 +47,11 @@ static void normalise(const char *ref, size_t len, char *out, size_t n)
         size_t rest_len = len - first - 1;
 
         /* Docker Hub official images live under library/: docker.io/nginx is library/nginx. */
-        snprintf(out, n, "docker.io/%s%.*s", memchr(rest, '/', rest_len) ? "" : "library/",
-                 (int)rest_len, rest);
+        as__path_add(out, n, &used,
+                     memchr(rest, '/', rest_len) ? "docker.io/" : "docker.io/library/");
+        as__path_add_n(out, n, &used, rest, rest_len);
     } else {
-        snprintf(out, n, "%.*s", (int)len, ref);
+        as__path_add_n(out, n, &used, ref, len);
     }
 }
 

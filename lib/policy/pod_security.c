@@ -88,8 +88,13 @@ static bool ctrs_collect(const struct as__podspec *ps, struct ctrs *out)
                 continue;
             ct->c = c;
             ct->sc = as_jv_get(c, "securityContext");
-            snprintf(ct->path, sizeof ct->path, "%s.%s[%zu]", ps->prefix, as__container_lists[l],
-                     i);
+            size_t len = 0;
+
+            ct->path[0] = '\0';
+            as__path_add(ct->path, sizeof ct->path, &len, ps->prefix);
+            as__path_add(ct->path, sizeof ct->path, &len, ".");
+            as__path_add(ct->path, sizeof ct->path, &len, as__container_lists[l]);
+            as__path_index(ct->path, sizeof ct->path, &len, i);
             out->n++;
         }
     }
@@ -556,9 +561,11 @@ static void seccomp_restricted_pod(struct as_policy_eval *ev, const struct as__p
                                    const struct as_jv *psc, const char *scp)
 {
     const char *pod_t = as__str(as_jv_get(psc, "seccompProfile"), "type");
-    char p[AS__PATH_MAX];
+    char p[AS__PATH_MAX] = "";
+    size_t len = 0;
 
-    snprintf(p, sizeof p, "%s.seccompProfile.type", scp);
+    as__path_add(p, sizeof p, &len, scp);
+    as__path_add(p, sizeof p, &len, ".seccompProfile.type");
     if (!ps->windows && pod_t && !as__str_in(pod_t, SECCOMP_OK))
         as__report(ev, "pss-restricted-seccomp", p, "seccomp profile type is %s", pod_t);
     if (!ps->windows && !as_jv_get(as_jv_get(psc, "seccompProfile"), "type") &&
@@ -579,9 +586,11 @@ static void run_checks(struct as_policy_eval *ev, const struct as__podspec *ps,
                        const struct ctrs *cs, const struct check *list, size_t n)
 {
     const struct as_jv *psc = as_jv_get(ps->spec, "securityContext");
-    char scp[AS__PATH_MAX / 2];
+    char scp[AS__PATH_MAX / 2] = "";
+    size_t scp_len = 0;
 
-    snprintf(scp, sizeof scp, "%s.securityContext", ps->prefix);
+    as__path_add(scp, sizeof scp, &scp_len, ps->prefix);
+    as__path_add(scp, sizeof scp, &scp_len, ".securityContext");
     uint64_t t = as__clock(ev);
 
     for (size_t k = 0; k < n; k++) {

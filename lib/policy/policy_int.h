@@ -116,6 +116,15 @@ void as__report(struct as_policy_eval *ev, const char *rule_id, const char *path
  */
 void as__patch_add(struct as_policy_eval *ev, const char *path, json_t *value);
 
+/*
+ * Appends s to the path in out (n bytes, NUL-terminated, *len bytes used),
+ * truncating as snprintf would; as__path_index appends "[i]". For the paths
+ * built on every pod, where snprintf's format parsing is most of the cost.
+ */
+void as__path_add(char *out, size_t n, size_t *len, const char *s);
+void as__path_add_n(char *out, size_t n, size_t *len, const char *s, size_t slen);
+void as__path_index(char *out, size_t n, size_t *len, size_t i);
+
 /* Small string-list helpers. */
 bool as__strs_has(const struct as_policy_strs *s, const char *v);
 bool as__str_in(const char *s, const char *const *list);

@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "base/yaml.h"
 #include "policy/policy.h"
+#include "policy/policy_int.h"
 
 #define NOW 1790000000
 
@@ -76,6 +77,38 @@ static long find(const char *rule)
             return (long)i;
     return -1;
 }
+
+/* The path builder truncates as snprintf does and never writes past the buffer. */
+START_TEST(path_builder_appends_and_truncates_like_snprintf)
+{
+    char p[16] = "";
+    char small[8];
+    size_t len = 0;
+
+    as__path_add(p, sizeof p, &len, "spec");
+    as__path_add(p, sizeof p, &len, ".containers");
+    as__path_index(p, sizeof p, &len, 0);
+    ck_assert_str_eq(p, "spec.containers");
+    ck_assert_uint_eq(len, 15);
+    len = 0;
+    as__path_add(p, sizeof p, &len, "c");
+    as__path_index(p, sizeof p, &len, 18446744073709551615u);
+    ck_assert_str_eq(p, "c[1844674407370");
+    len = 0;
+    as__path_add(p, sizeof p, &len, "x");
+    as__path_index(p, sizeof p, &len, 42);
+    as__path_add_n(p, sizeof p, &len, ".abcdef", 3);
+    ck_assert_str_eq(p, "x[42].ab");
+    memset(small, '#', sizeof small);
+    len = 0;
+    small[0] = '\0';
+    as__path_add(small, 4, &len, "abcdef");
+    ck_assert_str_eq(small, "abc");
+    as__path_add(small, 4, &len, "more"); /* full: nothing more, and nothing past byte 4 */
+    ck_assert_str_eq(small, "abc");
+    ck_assert_int_eq(small[4], '#');
+}
+END_TEST
 
 START_TEST(rule_table_is_complete_and_unique)
 {
@@ -815,6 +848,7 @@ int main(void)
     TCase *tc = tcase_create("core");
 
     tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, path_builder_appends_and_truncates_like_snprintf);
     tcase_add_test(tc, rule_table_is_complete_and_unique);
     tcase_add_test(tc, readme_documents_every_rule);
     tcase_add_test(tc, names_round_trip);

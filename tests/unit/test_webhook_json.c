@@ -265,6 +265,48 @@ START_TEST(reader_agrees_with_jansson_on_edge_cases)
 }
 END_TEST
 
+/* Whitespace between any two tokens is read by the fast reader itself, skipped lists too. */
+START_TEST(whitespace_between_tokens_reads_as_the_compact_text)
+{
+    static const char *const pairs[][2] = {
+        {" { \"a\" : 1 , \"b\" : [ ] , \"c\" : { } } ", "{\"a\":1,\"b\":[],\"c\":{}}"},
+        {"[ 1 ,\n[ ] ,\t{ } ,\r\"x\" , true , null ]", "[1,[],{},\"x\",true,null]"},
+        {"{\"a\"\n:\t{\"b\" :[ {} , { \"c\" : -1.5 } ] }\r}", "{\"a\":{\"b\":[{},{\"c\":-1.5}]}}"},
+        {"{ \"request\" : { \"object\" : { \"metadata\" : { \"managedFields\" : [ { \"f\" : "
+         "{ \"f:a\" : { } , \"k:{\\\"x\\\"}\" : { \".\" : { } } } , \"n\" : 1 } ] , "
+         "\"name\" : \"p\" } } } }",
+         "{\"request\":{\"object\":{\"metadata\":{\"name\":\"p\"}}}}"},
+    };
+    static const char *const refused[] = {
+        "[1 ,]",
+        "{\"a\":1 ,}",
+        "{ , }",
+        "[ , 1]",
+        "{\"a\" : }",
+        "{\"a\" 1}",
+        "[1 2]",
+        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[ 1 , ]}}}}",
+        "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":{ \"a\" : 1 , \"a\" : 2 }}}}}",
+    };
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        json_t *spaced = fast(pairs[i][0], strlen(pairs[i][0]), true);
+        json_t *compact = fast(pairs[i][1], strlen(pairs[i][1]), true);
+
+        ck_assert_msg(spaced != NULL, "left to jansson: %s", pairs[i][0]);
+        ck_assert_ptr_nonnull(compact);
+        ck_assert_msg(json_equal(spaced, compact), "differs: %s", pairs[i][0]);
+        ck_assert(agree(pairs[i][0], strlen(pairs[i][0])));
+        json_decref(spaced);
+        json_decref(compact);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        ck_assert_ptr_null(fast(refused[i], strlen(refused[i]), true));
+        ck_assert_msg(!agree(refused[i], strlen(refused[i])), "accepted: %s", refused[i]);
+    }
+}
+END_TEST
+
 START_TEST(reader_agrees_with_jansson_on_deep_nesting)
 {
     static const size_t depths[] = {511, 512, 513, 2047, 2048, 2049, 3000};
@@ -570,6 +612,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, reader_agrees_with_jansson_on_edge_cases);
     tcase_add_test(tc, string_scanning_agrees_at_every_offset);
+    tcase_add_test(tc, whitespace_between_tokens_reads_as_the_compact_text);
     tcase_add_test(tc, reader_agrees_with_jansson_on_deep_nesting);
     tcase_add_test(tc, reader_agrees_with_jansson_on_mutated_reviews);
     tcase_add_test(tc, managed_fields_are_dropped_only_where_no_rule_looks);
