@@ -156,9 +156,10 @@ static unsigned fj_plain_run(const unsigned char *p)
  * Scans a string after its opening quote: *s and *raw are the bytes between
  * the quotes, *escaped whether a backslash occurs; f->p moves past the closing
  * quote. false on a control character, invalid UTF-8 or a missing quote.
- * Plain ASCII is skipped a span at a time (fj_plain_run).
+ * Plain ASCII is skipped a span at a time (fj_plain_run); fj_scan_string
+ * below is the entry point.
  */
-static bool fj_scan_string(struct fj *f, const char **s, size_t *raw, bool *escaped)
+static bool fj_scan_string_slow(struct fj *f, const char **s, size_t *raw, bool *escaped)
 {
     const unsigned char *p = f->p;
 
@@ -195,6 +196,23 @@ static bool fj_scan_string(struct fj *f, const char **s, size_t *raw, bool *esca
         }
     }
     return false;
+}
+
+/* fj_scan_string_slow, with the common case first: a short plain string, one span. */
+static inline bool fj_scan_string(struct fj *f, const char **s, size_t *raw, bool *escaped)
+{
+    if (f->end - f->p > FJ_SPAN) {
+        unsigned n = fj_plain_run(f->p);
+
+        if (n < FJ_SPAN && f->p[n] == '"') {
+            *s = (const char *)f->p;
+            *raw = n;
+            *escaped = false;
+            f->p += n + 1;
+            return true;
+        }
+    }
+    return fj_scan_string_slow(f, s, raw, escaped);
 }
 
 /* The value of 4 hex digits, or -1. */
@@ -312,6 +330,17 @@ static bool fj_string_copy(struct fj *f, const char **s, size_t *len)
 
     if (!fj_scan_string(f, &raw_s, &raw, &escaped))
         return false;
+    if (!escaped && raw < FJ_SPAN && f->end - (const unsigned char *)raw_s >= FJ_SPAN) {
+        /* short: one fixed-size copy of a whole span (readable, the quote within it) */
+        out = as_jv_arena_alloc(f->arena, FJ_SPAN);
+        if (out == NULL)
+            return false;
+        memcpy(out, raw_s, FJ_SPAN);
+        out[raw] = '\0';
+        *len = raw;
+        *s = out;
+        return true;
+    }
     out = as_jv_arena_alloc(f->arena, raw + 1);
     if (out == NULL)
         return false;
