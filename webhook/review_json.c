@@ -600,7 +600,13 @@ static bool fj_skip_value(struct fj *f)
         fj_ws(f);
     switch (f->p < f->end ? *f->p : 0) {
     case '{':
-        ok = fj_skip_object(f);
+        /* most objects of a managedFields list are {}: no frame for them */
+        if (f->end - f->p >= 2 && f->p[1] == '}') {
+            f->p += 2;
+            ok = true;
+        } else {
+            ok = fj_skip_object(f);
+        }
         break;
     case '[':
         ok = fj_skip_array(f);
