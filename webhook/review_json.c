@@ -321,7 +321,8 @@ static bool fj_unescape(const unsigned char *s, size_t raw, char *out, size_t *l
  * Reads a string after its opening quote into the arena (decoded,
  * NUL-terminated); *len is its length. false when it gives up.
  */
-static bool fj_string_copy(struct fj *f, const char **s, size_t *len)
+__attribute__((always_inline)) static inline bool fj_string_copy(struct fj *f, const char **s,
+                                                                 size_t *len)
 {
     const char *raw_s;
     size_t raw;
@@ -410,6 +411,19 @@ static struct as_jv *fj_number(struct fj *f)
             return NULL;
     }
     n = (size_t)(p - f->p);
+    if (!real && n - (*f->p == '-') <= 18) {
+        /* up to 18 digits cannot overflow: no strtoll (nor its locale and errno) needed */
+        const unsigned char *d = f->p + (*f->p == '-');
+        long long i = 0;
+
+        if ((v = as_jv_new(f->arena, AS_JV_INTEGER)) == NULL)
+            return NULL;
+        for (; d < p; d++)
+            i = i * 10 + (*d - '0');
+        v->u.i = *f->p == '-' ? -i : i;
+        f->p = p;
+        return v;
+    }
     if (n >= sizeof(buf))
         return NULL;
     memcpy(buf, f->p, n);
@@ -521,7 +535,8 @@ struct fj_key {
  * fj_string_copy checks it. When key is not NULL its decoded form goes there
  * (escaped keys are decoded into scratch, *used bytes of it taken so far).
  */
-static bool fj_skip_string(struct fj *f, struct fj_key *key, char *scratch, size_t *used)
+__attribute__((always_inline)) static inline bool fj_skip_string(struct fj *f, struct fj_key *key,
+                                                                 char *scratch, size_t *used)
 {
     const char *raw_s;
     size_t raw, len;
