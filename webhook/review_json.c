@@ -290,11 +290,9 @@ static size_t fj_unicode(const unsigned char *s, size_t raw, size_t *i, char *ou
  */
 static bool fj_unescape(const unsigned char *s, size_t raw, char *out, size_t *len)
 {
-    static const char plain[] = "\"\\/bfnrt", subst[] = "\"\\/\b\f\n\r\t";
     size_t o = 0, i = 0;
 
     while (i < raw) {
-        const char *k;
         if (s[i] != '\\') {
             out[o++] = (char)s[i++];
             continue;
@@ -302,14 +300,35 @@ static bool fj_unescape(const unsigned char *s, size_t raw, char *out, size_t *l
         if (i + 1 >= raw)
             return false;
         i += 2;
-        if (s[i - 1] == 'u') {
+        switch (s[i - 1]) {
+        case '"':
+        case '\\':
+        case '/':
+            out[o++] = (char)s[i - 1];
+            break;
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'u': {
             size_t n = fj_unicode(s, raw, &i, out + o);
             if (n == 0)
                 return false;
             o += n;
-        } else if (s[i - 1] != '\0' && (k = strchr(plain, s[i - 1])) != NULL) {
-            out[o++] = subst[k - plain];
-        } else {
+            break;
+        }
+        default:
             return false;
         }
     }
