@@ -692,15 +692,6 @@ static bool fj_drops(struct fj *f, const char *key, size_t klen)
     return false;
 }
 
-/* True when obj already has a member named key (len bytes). */
-static bool fj_has_key(const struct as_jv *obj, const char *key, size_t len)
-{
-    for (const struct as_jv *m = obj->u.first; m != NULL; m = m->next)
-        if (m->key_len == len && (len == 0 || m->key[0] == key[0]) && memcmp(m->key, key, len) == 0)
-            return true;
-    return false;
-}
-
 /*
  * Reads one "key": value member onto obj (*tail: where its next member
  * links); false when it gives up (a duplicate key too).
@@ -721,7 +712,7 @@ static bool fj_member(struct fj *f, struct as_jv *obj, struct as_jv ***tail)
         f->managed_seen = true;
         return ok;
     }
-    if (fj_has_key(obj, key, klen) || !fj_take(f, ':') || (v = fj_value(f)) == NULL)
+    if (as_jv_getn(obj, key, klen) != NULL || !fj_take(f, ':') || (v = fj_value(f)) == NULL)
         return false;
     v->key = key;
     v->key_len = (uint32_t)klen; /* klen < AS_REVIEW_MAX_BODY */

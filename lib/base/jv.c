@@ -90,18 +90,6 @@ char *as_jv_strndup(struct as_jv_arena *a, const char *s, size_t len)
     return d;
 }
 
-const struct as_jv *as_jv_getn(const struct as_jv *o, const char *key, size_t len)
-{
-    const struct as_jv *m;
-
-    if (!as_jv_is_object(o) || key == NULL)
-        return NULL;
-    for (m = o->u.first; m != NULL; m = m->next)
-        if (m->key_len == len && (len == 0 || m->key[0] == key[0]) && memcmp(m->key, key, len) == 0)
-            return m;
-    return NULL;
-}
-
 const struct as_jv *as_jv_at(const struct as_jv *a, size_t i)
 {
     const struct as_jv *v = as_jv_items(a);

@@ -34,7 +34,6 @@ static void normalise(const char *ref, size_t len, char *out, size_t n)
     bool has_registry = slash && (memchr(ref, '.', first) || memchr(ref, ':', first) ||
                                   (first == 9 && strncmp(ref, "localhost", 9) == 0));
 
-    out[0] = '\0';
     if (!has_registry) {
         as__path_add(out, n, &used, slash ? "docker.io/" : "docker.io/library/");
         as__path_add_n(out, n, &used, ref, len);

@@ -90,7 +90,6 @@ static bool ctrs_collect(const struct as__podspec *ps, struct ctrs *out)
             ct->sc = as_jv_get(c, "securityContext");
             size_t len = 0;
 
-            ct->path[0] = '\0';
             as__path_add(ct->path, sizeof ct->path, &len, ps->prefix);
             as__path_add(ct->path, sizeof ct->path, &len, ".");
             as__path_add(ct->path, sizeof ct->path, &len, as__container_lists[l]);
@@ -561,7 +560,7 @@ static void seccomp_restricted_pod(struct as_policy_eval *ev, const struct as__p
                                    const struct as_jv *psc, const char *scp)
 {
     const char *pod_t = as__str(as_jv_get(psc, "seccompProfile"), "type");
-    char p[AS__PATH_MAX] = "";
+    char p[AS__PATH_MAX];
     size_t len = 0;
 
     as__path_add(p, sizeof p, &len, scp);
@@ -586,7 +585,7 @@ static void run_checks(struct as_policy_eval *ev, const struct as__podspec *ps,
                        const struct ctrs *cs, const struct check *list, size_t n)
 {
     const struct as_jv *psc = as_jv_get(ps->spec, "securityContext");
-    char scp[AS__PATH_MAX / 2] = "";
+    char scp[AS__PATH_MAX / 2];
     size_t scp_len = 0;
 
     as__path_add(scp, sizeof scp, &scp_len, ps->prefix);

@@ -117,9 +117,10 @@ void as__report(struct as_policy_eval *ev, const char *rule_id, const char *path
 void as__patch_add(struct as_policy_eval *ev, const char *path, json_t *value);
 
 /*
- * Appends s to the path in out (n bytes, NUL-terminated, *len bytes used),
- * truncating as snprintf would; as__path_index appends "[i]". For the paths
- * built on every pod, where snprintf's format parsing is most of the cost.
+ * Appends s to the path in out (n bytes, *len bytes used), truncating as
+ * snprintf would, and NUL-terminates it: the first call with *len == 0
+ * starts the string. as__path_index appends "[i]". For the paths built on
+ * every pod, where snprintf's format parsing is most of the cost.
  */
 void as__path_add(char *out, size_t n, size_t *len, const char *s);
 void as__path_add_n(char *out, size_t n, size_t *len, const char *s, size_t slen);
