@@ -34,6 +34,12 @@
 #include "jobs.h"
 
 #define CHUNK 16384
+/*
+ * The service thread's read buffer. lws reads at most this much per SSL_read
+ * (its default, 4 KiB, took three reads and service turns for a 9 KB review);
+ * 32 KiB takes a whole TLS record (16 KiB) in one.
+ */
+#define SERVICE_BUF (32u * 1024u)
 /* Spare request/response buffers kept for reuse, and the largest size kept. */
 #define POOL_BUFS 32
 #define KEEP_BUF (64u * 1024u)
@@ -424,6 +430,7 @@ as_status as_server_new(const struct as_server_options *opts, struct as_server *
     info.server_ssl_private_key_mem_len = (unsigned)strlen(opts->initial_key_pem);
     info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
     info.alpn = "http/1.1"; /* no HTTP/2: see the top of this file */
+    info.pt_serv_buf_size = SERVICE_BUF;
     info.keepalive_timeout = 60;
     info.timeout_secs = 30;
     s->ctx = lws_create_context(&info);
