@@ -153,17 +153,26 @@ static unsigned fj_plain_run(const unsigned char *p)
 #endif
 
 /*
+ * What the escapes of a scanned string need: none; only ones that stand for a
+ * single byte each (\" \\ \b \f \n \r \t: no other escape gives those
+ * bytes, so two such strings are equal decoded exactly when they are equal
+ * raw); or decoding (\u, or \/ which "/" also gives).
+ */
+enum fj_esc { FJ_ESC_NONE, FJ_ESC_SIMPLE, FJ_ESC_DECODE };
+
+/*
  * Scans a string after its opening quote: *s and *raw are the bytes between
- * the quotes, *escaped whether a backslash occurs; f->p moves past the closing
- * quote. false on a control character, invalid UTF-8 or a missing quote.
+ * the quotes, *esc what its escapes need; f->p moves past the closing quote.
+ * false on a control character, invalid UTF-8, an escape letter JSON does not
+ * have or a missing quote (a \u escape itself is checked by fj_unescape).
  * Plain ASCII is skipped a span at a time (fj_plain_run); fj_scan_string
  * below is the entry point.
  */
-static bool fj_scan_string_slow(struct fj *f, const char **s, size_t *raw, bool *escaped)
+static bool fj_scan_string_slow(struct fj *f, const char **s, size_t *raw, enum fj_esc *esc)
 {
     const unsigned char *p = f->p;
 
-    *escaped = false;
+    *esc = FJ_ESC_NONE;
     while (p < f->end) {
         unsigned c;
         if (f->end - p >= FJ_SPAN) {
@@ -184,8 +193,25 @@ static bool fj_scan_string_slow(struct fj *f, const char **s, size_t *raw, bool 
         if (c == '\\') {
             if (f->end - p < 2)
                 return false;
-            *escaped = true;
-            p += 2; /* the escape itself is checked by fj_unescape */
+            switch (p[1]) {
+            case '"':
+            case '\\':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't':
+                if (*esc == FJ_ESC_NONE)
+                    *esc = FJ_ESC_SIMPLE;
+                break;
+            case 'u':
+            case '/':
+                *esc = FJ_ESC_DECODE;
+                break;
+            default:
+                return false;
+            }
+            p += 2;
         } else if (c >= 0x80) {
             size_t n = fj_utf8(p, f->end);
             if (n == 0)
@@ -198,21 +224,23 @@ static bool fj_scan_string_slow(struct fj *f, const char **s, size_t *raw, bool 
     return false;
 }
 
-/* fj_scan_string_slow, with the common case first: a short plain string, one span. */
-static inline bool fj_scan_string(struct fj *f, const char **s, size_t *raw, bool *escaped)
+/* fj_scan_string_slow, with the common case first: a plain string of under two spans. */
+static inline bool fj_scan_string(struct fj *f, const char **s, size_t *raw, enum fj_esc *esc)
 {
-    if (f->end - f->p > FJ_SPAN) {
+    if (f->end - f->p > 2 * FJ_SPAN) {
         unsigned n = fj_plain_run(f->p);
 
-        if (n < FJ_SPAN && f->p[n] == '"') {
+        if (n == FJ_SPAN)
+            n += fj_plain_run(f->p + FJ_SPAN);
+        if (n < 2 * FJ_SPAN && f->p[n] == '"') {
             *s = (const char *)f->p;
             *raw = n;
-            *escaped = false;
+            *esc = FJ_ESC_NONE;
             f->p += n + 1;
             return true;
         }
     }
-    return fj_scan_string_slow(f, s, raw, escaped);
+    return fj_scan_string_slow(f, s, raw, esc);
 }
 
 /* The value of 4 hex digits, or -1. */
@@ -345,17 +373,21 @@ __attribute__((always_inline)) static inline bool fj_string_copy(struct fj *f, c
 {
     const char *raw_s;
     size_t raw;
-    bool escaped;
+    enum fj_esc esc;
     char *out;
 
-    if (!fj_scan_string(f, &raw_s, &raw, &escaped))
+    if (!fj_scan_string(f, &raw_s, &raw, &esc))
         return false;
-    if (!escaped && raw < FJ_SPAN && f->end - (const unsigned char *)raw_s >= FJ_SPAN) {
-        /* short: one fixed-size copy of a whole span (readable, the quote within it) */
-        out = as_jv_arena_alloc(f->arena, FJ_SPAN);
+    if (esc == FJ_ESC_NONE && raw < 2 * FJ_SPAN &&
+        f->end - (const unsigned char *)raw_s >= 2 * FJ_SPAN) {
+        /* short: one fixed-size copy of one or two whole spans (readable, the quote within) */
+        out = as_jv_arena_alloc(f->arena, raw < FJ_SPAN ? FJ_SPAN : 2 * FJ_SPAN);
         if (out == NULL)
             return false;
-        memcpy(out, raw_s, FJ_SPAN);
+        if (raw < FJ_SPAN)
+            memcpy(out, raw_s, FJ_SPAN);
+        else
+            memcpy(out, raw_s, 2 * FJ_SPAN);
         out[raw] = '\0';
         *len = raw;
         *s = out;
@@ -364,7 +396,7 @@ __attribute__((always_inline)) static inline bool fj_string_copy(struct fj *f, c
     out = as_jv_arena_alloc(f->arena, raw + 1);
     if (out == NULL)
         return false;
-    if (!escaped) {
+    if (esc == FJ_ESC_NONE) {
         memcpy(out, raw_s, raw);
         *len = raw;
     } else if (!fj_unescape((const unsigned char *)raw_s, raw, out, len)) {
@@ -543,64 +575,161 @@ static inline enum fj_next fj_after_item(struct fj *f, unsigned char close)
 
 static bool fj_skip_value(struct fj *f);
 
-/* A key of an object being skipped: its decoded bytes. */
-struct fj_key {
-    const char *s;
-    size_t len;
-};
+/*
+ * Duplicate keys are looked for only where a 64-bit Bloom filter of the
+ * object's keys so far says one may be. A key's tag: its length and its last
+ * 8 bytes (all of it when shorter, zeros after); equal keys have equal tags.
+ * s may be read up to limit: a short key is one load when 8 bytes are there.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define FJ_FIRST_BYTES(n) (~0ull << (64 - 8 * (n))) /* of a load, the first n (1..7) bytes */
+#else
+#define FJ_FIRST_BYTES(n) (~0ull >> (64 - 8 * (n)))
+#endif
+
+static inline uint64_t fj_tag(const char *s, size_t len, const char *limit)
+{
+    uint64_t w = 0;
+
+    if (len >= 8) {
+        memcpy(&w, s + len - 8, sizeof(w));
+    } else if (len > 0 && limit - s >= 8) {
+        memcpy(&w, s, sizeof(w));
+        w &= FJ_FIRST_BYTES(len);
+    } else {
+        unsigned char *b = (unsigned char *)&w;
+        for (size_t i = 0; i < len; i++)
+            b[i] = (unsigned char)s[i];
+    }
+    return w ^ (uint64_t)len << 56;
+}
+
+/* The bit of the filter that a tag sets. */
+static inline uint64_t fj_bloom_bit(uint64_t tag)
+{
+    return 1ull << ((tag * 0x9E3779B97F4A7C15ull) >> 58);
+}
 
 /*
- * Reads a string after its opening quote without building it, checked as
- * fj_string_copy checks it. When key is not NULL its decoded form goes there
- * (escaped keys are decoded into scratch, *used bytes of it taken so far).
+ * The keys of an object being skipped, kept to find a duplicate as jansson
+ * does. A key stays raw (as it stands in the body) while the object's escaped
+ * keys have FJ_ESC_SIMPLE escapes only: equal raw is then equal decoded. The
+ * first key that needs decoding turns the object to decoded keys: the raw
+ * escaped ones so far are decoded into scratch then, later escaped ones as
+ * they come.
  */
-__attribute__((always_inline)) static inline bool fj_skip_string(struct fj *f, struct fj_key *key,
-                                                                 char *scratch, size_t *used)
+struct fj_key {
+    const char *s;
+    uint32_t len;
+    bool raw_escaped; /* s is the raw text, with FJ_ESC_SIMPLE escapes */
+    uint64_t tag;
+};
+
+struct fj_keys {
+    struct fj_key k[FJ_SKIP_KEYS];
+    size_t n, used; /* keys; bytes of scratch taken */
+    uint64_t bloom; /* fj_bloom_bit of every tag in k */
+    bool decoded;
+    char scratch[FJ_SKIP_SCRATCH];
+};
+
+/* Decodes key k (raw, escaped) into ks's scratch; false when it gives up. */
+static bool fj_key_decode(struct fj_keys *ks, struct fj_key *k)
+{
+    size_t len;
+
+    if (k->len > FJ_SKIP_SCRATCH - ks->used ||
+        !fj_unescape((const unsigned char *)k->s, k->len, ks->scratch + ks->used, &len))
+        return false;
+    k->s = ks->scratch + ks->used;
+    k->len = (uint32_t)len;
+    k->raw_escaped = false;
+    k->tag = fj_tag(k->s, len, ks->scratch + sizeof(ks->scratch));
+    ks->used += len;
+    return true;
+}
+
+/*
+ * Reads the key after its opening quote into ks, checked as fj_string_copy
+ * checks it; false when it gives up (a duplicate too: jansson's error).
+ */
+static inline bool fj_skip_key(struct fj *f, struct fj_keys *ks)
+{
+    struct fj_key *k = &ks->k[ks->n];
+    const char *raw_s;
+    size_t raw;
+    enum fj_esc esc;
+
+    if (!fj_scan_string(f, &raw_s, &raw, &esc))
+        return false;
+    *k = (struct fj_key){raw_s, (uint32_t)raw, esc != FJ_ESC_NONE, 0}; /* raw < the body limit */
+    uint64_t bit;
+
+    if (esc == FJ_ESC_DECODE && !ks->decoded) {
+        ks->bloom = 0;
+        for (size_t i = 0; i < ks->n; i++) {
+            if (ks->k[i].raw_escaped && !fj_key_decode(ks, &ks->k[i]))
+                return false;
+            ks->bloom |= fj_bloom_bit(ks->k[i].tag);
+        }
+        ks->decoded = true;
+    }
+    if (esc != FJ_ESC_NONE && ks->decoded) {
+        if (!fj_key_decode(ks, k))
+            return false;
+    } else {
+        k->tag = fj_tag(raw_s, raw, (const char *)f->end);
+    }
+    bit = fj_bloom_bit(k->tag);
+    if (ks->bloom & bit)
+        for (size_t i = 0; i < ks->n; i++)
+            if (ks->k[i].tag == k->tag && ks->k[i].len == k->len &&
+                memcmp(ks->k[i].s, k->s, k->len) == 0)
+                return false;
+    ks->bloom |= bit;
+    ks->n++;
+    return true;
+}
+
+/* Checks the \u escapes of a scanned string by decoding it (aside); false when it gives up. */
+__attribute__((noinline)) static bool fj_check_decode(const char *raw_s, size_t raw)
+{
+    char tmp[FJ_SKIP_SCRATCH];
+    size_t len;
+
+    return raw <= sizeof(tmp) && fj_unescape((const unsigned char *)raw_s, raw, tmp, &len);
+}
+
+/* Reads a string value after its opening quote without building it, checked as fj_string_copy
+ * checks it. */
+static inline bool fj_skip_string(struct fj *f)
 {
     const char *raw_s;
-    size_t raw, len;
-    bool escaped;
-    char tmp[FJ_SKIP_SCRATCH];
-    char *out = key != NULL ? scratch + *used : tmp;
+    size_t raw;
+    enum fj_esc esc;
 
-    if (!fj_scan_string(f, &raw_s, &raw, &escaped))
-        return false;
-    if (!escaped) {
-        if (key != NULL)
-            *key = (struct fj_key){raw_s, raw};
-        return true;
-    }
-    if (raw > FJ_SKIP_SCRATCH - (key != NULL ? *used : 0) ||
-        !fj_unescape((const unsigned char *)raw_s, raw, out, &len))
-        return false;
-    if (key != NULL) {
-        *key = (struct fj_key){out, len};
-        *used += len;
-    }
-    return true;
+    return fj_scan_string(f, &raw_s, &raw, &esc) &&
+           (esc != FJ_ESC_DECODE || fj_check_decode(raw_s, raw));
 }
 
 /* Skips an object (f->p at '{'), refusing duplicate keys as jansson does. */
 static bool fj_skip_object(struct fj *f)
 {
-    struct fj_key keys[FJ_SKIP_KEYS];
-    char scratch[FJ_SKIP_SCRATCH];
-    size_t n = 0, used = 0;
+    struct fj_keys ks; /* no initializer: only n, used and decoded need one */
     enum fj_next next = FJ_MORE;
 
     if (fj_open_empty(f, '}'))
         return true;
+    ks.n = 0;
+    ks.used = 0;
+    ks.bloom = 0;
+    ks.decoded = false;
     while (next == FJ_MORE) {
-        if (n == FJ_SKIP_KEYS || !fj_take(f, '"'))
+        if (ks.n == FJ_SKIP_KEYS || !fj_take(f, '"') || !fj_skip_key(f, &ks) || !fj_take(f, ':'))
             return false;
-        if (!fj_skip_string(f, &keys[n], scratch, &used))
-            return false;
-        for (size_t i = 0; i < n; i++)
-            if (keys[i].len == keys[n].len && (keys[n].len == 0 || keys[i].s[0] == keys[n].s[0]) &&
-                memcmp(keys[i].s, keys[n].s, keys[n].len) == 0)
-                return false; /* a duplicate: jansson's error */
-        n++;
-        if (!fj_take(f, ':') || !fj_skip_value(f))
+        if (f->end - f->p >= 2 && f->p[0] == '{' && f->p[1] == '}')
+            f->p += 2; /* most values in a managedFields entry: no frame for them */
+        else if (!fj_skip_value(f))
             return false;
         next = fj_after_item(f, '}');
     }
@@ -647,7 +776,7 @@ static bool fj_skip_value(struct fj *f)
         break;
     case '"':
         f->p++;
-        ok = fj_skip_string(f, NULL, NULL, NULL);
+        ok = fj_skip_string(f);
         break;
     case 't':
         ok = fj_literal(f, "true", 4);
@@ -696,11 +825,12 @@ static bool fj_drops(struct fj *f, const char *key, size_t klen)
  * Reads one "key": value member onto obj (*tail: where its next member
  * links); false when it gives up (a duplicate key too).
  */
-static bool fj_member(struct fj *f, struct as_jv *obj, struct as_jv ***tail)
+static bool fj_member(struct fj *f, struct as_jv *obj, struct as_jv ***tail, uint64_t *bloom)
 {
     const char *key;
     size_t klen;
     struct as_jv *v;
+    uint64_t bit;
 
     if (obj->n >= FJ_MAX_MEMBERS || !fj_take(f, '"'))
         return false;
@@ -712,8 +842,12 @@ static bool fj_member(struct fj *f, struct as_jv *obj, struct as_jv ***tail)
         f->managed_seen = true;
         return ok;
     }
-    if (as_jv_getn(obj, key, klen) != NULL || !fj_take(f, ':') || (v = fj_value(f)) == NULL)
+    /* the arena gives a key of under 8 bytes at least 8 (AS_JV_ALIGN) */
+    bit = fj_bloom_bit(fj_tag(key, klen, key + (klen < 8 ? 8 : klen)));
+    if (((*bloom & bit) && as_jv_getn(obj, key, klen) != NULL) || !fj_take(f, ':') ||
+        (v = fj_value(f)) == NULL)
         return false;
+    *bloom |= bit;
     v->key = key;
     v->key_len = (uint32_t)klen; /* klen < AS_REVIEW_MAX_BODY */
     **tail = v;
@@ -727,6 +861,7 @@ static struct as_jv *fj_object(struct fj *f)
 {
     struct as_jv *obj = as_jv_new(f->arena, AS_JV_OBJECT), **tail;
     enum fj_next next = FJ_MORE;
+    uint64_t bloom = 0; /* of the keys so far (fj_tag) */
 
     if (f->depth == FJ_METADATA_DEPTH)
         f->managed_seen = false;
@@ -735,7 +870,7 @@ static struct as_jv *fj_object(struct fj *f)
     tail = &obj->u.first;
     if (fj_open_empty(f, '}'))
         return obj;
-    while (next == FJ_MORE && fj_member(f, obj, &tail))
+    while (next == FJ_MORE && fj_member(f, obj, &tail, &bloom))
         next = fj_after_item(f, '}');
     return next == FJ_DONE ? obj : NULL;
 }

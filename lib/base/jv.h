@@ -76,12 +76,13 @@ void *as__jv_arena_grow(struct as_jv_arena *a, size_t n);
 /* n bytes aligned for any node, or NULL when out of memory. */
 static inline void *as_jv_arena_alloc(struct as_jv_arena *a, size_t n)
 {
-    size_t r = (n + AS_JV_ALIGN - 1) & ~(size_t)(AS_JV_ALIGN - 1);
     void *p = a->p;
 
-    if (r < n || a->p == NULL || (size_t)(a->end - a->p) < r || r == 0)
+    /* the free space is a multiple of AS_JV_ALIGN (chunk sizes and steps are), so n fitting
+     * means n rounded up fits; n == 0 wraps and goes to the slow path, as does p == NULL */
+    if (n - 1 >= (size_t)(a->end - a->p))
         return as__jv_arena_grow(a, n == 0 ? 1 : n);
-    a->p += r;
+    a->p += (n + AS_JV_ALIGN - 1) & ~(size_t)(AS_JV_ALIGN - 1);
     return p;
 }
 

@@ -432,6 +432,90 @@ START_TEST(managed_fields_are_dropped_only_where_no_rule_looks)
 }
 END_TEST
 
+/*
+ * Keys of a dropped list are compared raw while their escapes each stand for
+ * one byte, and decoded once one needs decoding (\u, \/); either way a key is
+ * a duplicate exactly when jansson says so. Written as C strings: \\ is one
+ * backslash of the JSON.
+ */
+START_TEST(dropped_keys_are_duplicates_exactly_when_decoded_keys_are)
+{
+    static const char *const refused[] = {
+        "\"a\\\"b\":{},\"a\\\"b\":{}",               /* the same simple escape */
+        "\"a\\/b\":{},\"a/b\":{}",                   /* \/ is / */
+        "\"a/b\":1,\"a\\/b\":2",                     /* ... either way round */
+        "\"x\\\"y\":{},\"p\":{},\"x\\u0022y\":{}",   /* kept raw, then decoded */
+        "\"q\\\\\":{},\"z\\u00e9\":{},\"q\\\\\":{}", /* decoded after the switch */
+        "\"\\b\":{},\"\\u0008\":{}",                 /* one byte, two spellings */
+        "\"\\t\":\"s\",\"\\u0009\":\"s\"",
+        "\"f:a\":{},\"f:b\":{},\"f:c\":{},\"f:d\":{},\"f:e\":{},\"f:f\":{},\"f:g\":{},"
+        "\"f:h\":{},\"f:i\":{},\"f:j\":{},\"f:k\":{},\"f:l\":{},\"f:a\":{}",
+        "\"f:terminationMessagePath\":{},\"f:terminationMessagePolicy\":{},"
+        "\"f:terminationMessagePath\":{}",
+    };
+    static const char *const accepted[] = {
+        "\"a\\\"b\":{},\"a\\\\b\":{},\"a\\u0022c\":{}", /* a"b, a\b, a"c */
+        "\"\\b\":{},\"\\f\":{},\"\\n\":{},\"\\r\":{},\"\\t\":{},\"\\\"\":{},\"\\\\\":{},\"/\":{}",
+        "\"aaaaaaaaaX\":{},\"baaaaaaaaX\":{},\"caaaaaaaaX\":{}", /* the same last 8 bytes */
+        "\"k:{\\\"name\\\":\\\"web\\\"}\":{\".\":{},\"f:name\":{}},\"k:{\\\"name\\\":\\\"db\\\"}\":"
+        "{}",
+        "\"\\u00e9\":{},\"\xc3\xa9x\":{},\"e\":{}",
+    };
+    char doc[1024];
+
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *cases = pass == 0 ? refused : accepted;
+        size_t count = pass == 0 ? sizeof(refused) / sizeof(refused[0])
+                                 : sizeof(accepted) / sizeof(accepted[0]);
+        for (size_t i = 0; i < count; i++) {
+            int n = snprintf(doc, sizeof(doc),
+                             "{\"request\":{\"object\":{\"metadata\":{\"managedFields\":[{\"m\":1,"
+                             "\"fieldsV1\":{%s}}],\"name\":\"a\"}}}}",
+                             cases[i]);
+            json_t *v;
+
+            ck_assert_int_lt(n, (int)sizeof(doc));
+            ck_assert_msg(agree(doc, (size_t)n) == (pass == 1), "%s: %s",
+                          pass ? "refused" : "accepted", cases[i]);
+            v = fast(doc, (size_t)n, true);
+            ck_assert_msg((v != NULL) == (pass == 1), "fast reader on %s", cases[i]);
+            json_decref(v);
+        }
+    }
+}
+END_TEST
+
+/* Members of a built object: a duplicate is found after many keys, look-alikes are kept. */
+START_TEST(built_objects_find_duplicates_among_many_keys)
+{
+    static const struct {
+        const char *last; /* the last key */
+        bool duplicate;
+    } cases[] = {
+        {"k0", true},   {"k39", true},  {"key-00-suffix", true},
+        {"k00", false}, {"k40", false}, {"key-00-suffiy", false},
+        {"", false},
+    };
+    char doc[2048];
+
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        size_t n = 0;
+        json_t *v;
+
+        doc[n++] = '{';
+        for (int i = 0; i < 31; i++)
+            n += (size_t)snprintf(doc + n, sizeof(doc) - n, "\"key-%02d-suffix\":%d,\"k%d\":%d,", i,
+                                  i, i + (i == 30 ? 9 : 0), i);
+        n += (size_t)snprintf(doc + n, sizeof(doc) - n, "\"%s\":0}", cases[c].last);
+        ck_assert_int_lt(n, sizeof(doc));
+        ck_assert_msg(agree(doc, n) == !cases[c].duplicate, "last key %s", cases[c].last);
+        v = fast(doc, n, false);
+        ck_assert_msg((v == NULL) == cases[c].duplicate, "fast reader, last key %s", cases[c].last);
+        json_decref(v);
+    }
+}
+END_TEST
+
 START_TEST(the_fast_reader_takes_reviews_and_leaves_the_rest_to_jansson)
 {
     static const char *const left[] = {
@@ -620,6 +704,8 @@ int main(void)
     tcase_add_test(tc, reader_agrees_with_jansson_on_deep_nesting);
     tcase_add_test(tc, reader_agrees_with_jansson_on_mutated_reviews);
     tcase_add_test(tc, managed_fields_are_dropped_only_where_no_rule_looks);
+    tcase_add_test(tc, dropped_keys_are_duplicates_exactly_when_decoded_keys_are);
+    tcase_add_test(tc, built_objects_find_duplicates_among_many_keys);
     tcase_add_test(tc, the_fast_reader_takes_reviews_and_leaves_the_rest_to_jansson);
     tcase_add_test(tc, strings_are_escaped_as_jansson_escapes_them);
     tcase_add_test(tc, responses_are_written_as_jansson_writes_them);
