@@ -420,6 +420,14 @@ static struct as_jv *fj_string(struct fj *f)
     return v;
 }
 
+/* A value in a container: a string (most of them) read here, anything else by fj_value. */
+static inline struct as_jv *fj_item(struct fj *f)
+{
+    if (f->p < f->end && *f->p == '"')
+        return fj_string(f);
+    return fj_value(f);
+}
+
 /* Skips a run of digits; false when there is none. */
 static bool fj_digits(struct fj *f, const unsigned char **p)
 {
@@ -845,7 +853,7 @@ static bool fj_member(struct fj *f, struct as_jv *obj, struct as_jv ***tail, uin
     /* the arena gives a key of under 8 bytes at least 8 (AS_JV_ALIGN) */
     bit = fj_bloom_bit(fj_tag(key, klen, key + (klen < 8 ? 8 : klen)));
     if (((*bloom & bit) && as_jv_getn(obj, key, klen) != NULL) || !fj_take(f, ':') ||
-        (v = fj_value(f)) == NULL)
+        (v = fj_item(f)) == NULL)
         return false;
     *bloom |= bit;
     v->key = key;
@@ -888,7 +896,7 @@ static struct as_jv *fj_array(struct fj *f)
     tail = &arr->u.first;
     if (fj_open_empty(f, ']'))
         return arr;
-    while (next == FJ_MORE && arr->n < UINT32_MAX && (v = fj_value(f)) != NULL) {
+    while (next == FJ_MORE && arr->n < UINT32_MAX && (v = fj_item(f)) != NULL) {
         *tail = v;
         tail = &v->next;
         arr->n++;
