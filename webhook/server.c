@@ -1,25 +1,33 @@
 /*
- * server.c - the libwebsockets HTTPS server of server.h.
+ * server.c - the HTTPS server of server.h: libwebsockets 4.1 for TLS and the
+ * event loop, our own HTTP/1.1 framing.
  *
- * Per connection: headers arrive (LWS_CALLBACK_HTTP), the body is collected
- * into a bounded buffer (LWS_CALLBACK_HTTP_BODY), the handler runs at the
- * end of the body (or at once when there is none), and the response is
- * written in chunks when the socket is writable. After the response the
- * transaction completes and the connection stays open (keep-alive). A body
- * over the limit is read and discarded (never stored) and answered with 413,
- * so the stream stays in sync and the client sees the answer.
+ * Every accepted connection is bound to lws's raw-socket role with TLS
+ * (LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG): lws hands us the
+ * decrypted bytes (LWS_CALLBACK_RAW_RX) and writes ours (LWS_WRITE_RAW). The
+ * request head is parsed by lib/httpd's parser (as_httpd_parse_head, fuzzed);
+ * the body is read to its Content-Length into a bounded buffer; the handler
+ * runs when the body is complete (or at once when there is none); the
+ * response goes out when the socket is writable, in chunks when large. Then
+ * the connection waits for the next request (keep-alive); bytes of a request
+ * sent before the answer (pipelining) wait in the connection's buffer, and
+ * reading stops (rx flow control) until the answer is out, so answers keep
+ * their order and no buffer grows without bound. lws's own HTTP server cost
+ * a review ~6 us of CPU more (docs/benchmarks.md).
+ *
+ * Refused without reading further, with Connection: close: a malformed head
+ * (400, 431, 505, as the parser says), a body sent with Transfer-Encoding
+ * (411: the API server always sends Content-Length). A body over
+ * AS_SERVER_MAX_BODY is read and dropped, never stored, and the handler
+ * answers it (413), so the stream stays in sync and the client sees why.
+ * A connection idle for KEEPALIVE_S, or a request not complete within
+ * REQUEST_S, is closed.
  *
  * TLS: lws creates the vhost SSL_CTX with the initial certificate; on
  * LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS we set TLS 1.2 as the
  * minimum and install the tlsstore certificate callback, which picks the
- * current certificate for every handshake (reloads without restart).
- *
- * ALPN offers http/1.1 only. libwebsockets 4.1 (Debian 12) mishandles request
- * bodies that reach an HTTP/2 stream before it is bound to its handler: it
- * counts them against content-length twice and closes the whole connection
- * with GOAWAY "More rx than content_length told" (fixed upstream in 4.3,
- * warmcat/libwebsockets#2599), which failed a few 1 MiB reviews in 40. An h2
- * client (the API server's) then speaks HTTP/1.1 with keep-alive.
+ * current certificate for every handshake (reloads without restart). ALPN
+ * offers http/1.1 only, so an h2 client (the API server's) speaks HTTP/1.1.
  */
 #include "server.h"
 
@@ -31,15 +39,21 @@
 
 #include <libwebsockets.h>
 
+#include "httpd/httpd.h"
 #include "jobs.h"
 
 #define CHUNK 16384
 /*
- * The service thread's read buffer. lws reads at most this much per SSL_read
+ * The service thread's read buffer: lws reads at most this much per SSL_read
  * (its default, 4 KiB, took three reads and service turns for a 9 KB review);
  * 32 KiB takes a whole TLS record (16 KiB) in one.
  */
 #define SERVICE_BUF (32u * 1024u)
+/* A request head's limit; bytes held while a request is answered (a head and one read). */
+#define MAX_HEAD 8192u
+#define MAX_HELD (MAX_HEAD + SERVICE_BUF)
+#define KEEPALIVE_S 60
+#define REQUEST_S 30
 /* Spare request/response buffers kept for reuse, and the largest size kept. */
 #define POOL_BUFS 32
 #define KEEP_BUF (64u * 1024u)
@@ -57,31 +71,37 @@ struct as_server {
 
 struct job;
 
-/* Per transaction (lws allocates it for each request and frees it after). */
-struct pss {
+/* Per connection (lws allocates it with the connection and frees it after). */
+struct conn {
+    struct as_buf held; /* bytes read and not yet framed: part of a head, or the next request */
+    /* the request being read or answered */
+    bool in_body; /* its head was read; body_left bytes of body to come */
+    unsigned long long body_left;
     char method[8];
     char path[256];
     char ctype[128];
     struct as_buf body;
     struct as_buf resp;
     const char *resp_ctype;
-    int status;
-    size_t sent;
-    bool too_large, headers_sent, close_after, active;
+    int status; /* 0 until the answer is known */
+    char head[320];
+    size_t head_len, sent; /* the response head; bytes of head and body written */
+    bool too_large, close_after;
+    bool busy;       /* a whole request was read; reading waits until it is answered */
     struct job *job; /* the request while a worker has it, else NULL */
 };
 
 /*
  * A request handed to a worker. The worker touches only req, resp,
- * resp_ctype and status (the job's own copies); wsi and pss are used on the
- * service thread only, and pss is NULL once the stream went away while the
- * job ran (the answer is then dropped).
+ * resp_ctype and status (the job's own copies); wsi and conn are used on the
+ * service thread only, and conn is NULL once the connection went away while
+ * the job ran (the answer is then dropped).
  */
 struct job {
     struct as_jobs_item link; /* first: the pool links jobs through it */
     struct as_server *s;
     struct lws *wsi;
-    struct pss *pss;
+    struct conn *conn;
     char method[8], path[256], ctype[128];
     struct as_buf body, resp;
     bool too_large;
@@ -111,16 +131,18 @@ static void buf_give(struct as_server *s, struct as_buf *b)
     as_buf_free(b);
 }
 
-/* Releases a transaction's buffers; a job still running for it will be dropped when it ends. */
-static void pss_clear(struct as_server *s, struct pss *p)
+/* Releases a request's buffers; a job still running for it will be dropped when it ends. */
+static void request_clear(struct as_server *s, struct conn *c)
 {
-    if (p->job != NULL) {
-        p->job->pss = NULL;
-        p->job = NULL;
+    if (c->job != NULL) {
+        c->job->conn = NULL;
+        c->job = NULL;
     }
-    buf_give(s, &p->body);
-    buf_give(s, &p->resp);
-    p->active = false;
+    buf_give(s, &c->body);
+    buf_give(s, &c->resp);
+    c->status = 0;
+    c->busy = false;
+    c->in_body = false;
 }
 
 /* Calls the handler for one request: fills resp and *ctype, returns the status. */
@@ -164,7 +186,7 @@ static void job_notify(void *ctx)
 }
 
 /* Moves a request with a body to a worker; false when no job could be made (run it inline). */
-static bool offload(struct lws *wsi, struct as_server *s, struct pss *p)
+static bool offload(struct lws *wsi, struct as_server *s, struct conn *c)
 {
     struct job *j = calloc(1, sizeof(*j));
 
@@ -172,15 +194,15 @@ static bool offload(struct lws *wsi, struct as_server *s, struct pss *p)
         return false;
     j->s = s;
     j->wsi = wsi;
-    j->pss = p;
-    memcpy(j->method, p->method, sizeof(j->method));
-    memcpy(j->path, p->path, sizeof(j->path));
-    memcpy(j->ctype, p->ctype, sizeof(j->ctype));
-    j->body = p->body; /* moved: the job owns the body now */
-    as_buf_init(&p->body, AS_SERVER_MAX_BODY);
-    j->too_large = p->too_large;
+    j->conn = c;
+    memcpy(j->method, c->method, sizeof(j->method));
+    memcpy(j->path, c->path, sizeof(j->path));
+    memcpy(j->ctype, c->ctype, sizeof(j->ctype));
+    j->body = c->body; /* moved: the job owns the body now */
+    as_buf_init(&c->body, AS_SERVER_MAX_BODY);
+    j->too_large = c->too_large;
     buf_take(s, &j->resp, AS_SERVER_MAX_RESPONSE);
-    p->job = j;
+    c->job = j;
     as_jobs_submit(s->jobs, &j->link);
     return true;
 }
@@ -188,217 +210,273 @@ static bool offload(struct lws *wsi, struct as_server *s, struct pss *p)
 /* Frees a job and gives its buffers back (service thread). */
 static void job_free(struct as_server *s, struct job *j)
 {
-    if (j->pss != NULL)
-        j->pss->job = NULL;
+    if (j->conn != NULL)
+        j->conn->job = NULL;
     buf_give(s, &j->body);
     buf_give(s, &j->resp);
     free(j);
 }
 
-/* Service thread, after a wake-up: answers every finished job whose stream is still there. */
+/* The answer is known: it goes out when the socket is writable. */
+static void answer_ready(struct lws *wsi, struct conn *c)
+{
+    c->sent = 0;
+    c->head_len = 0;
+    lws_callback_on_writable(wsi);
+}
+
+/* Service thread, after a wake-up: answers every finished job whose connection is still there. */
 static void collect_jobs(struct as_server *s)
 {
     struct as_jobs_item *it = s->jobs != NULL ? as_jobs_take_done(s->jobs) : NULL;
 
     while (it != NULL) {
         struct job *j = (struct job *)it;
-        struct pss *p = j->pss;
+        struct conn *c = j->conn;
 
         it = it->next;
-        if (p != NULL) {
-            buf_give(s, &p->resp);
-            p->resp = j->resp; /* moved into the transaction */
+        if (c != NULL) {
+            buf_give(s, &c->resp);
+            c->resp = j->resp; /* moved into the request */
             as_buf_init(&j->resp, AS_SERVER_MAX_RESPONSE);
-            p->resp_ctype = j->resp_ctype;
-            p->status = j->status;
-            p->sent = 0;
-            p->headers_sent = false;
-            lws_callback_on_writable(j->wsi);
+            c->resp_ctype = j->resp_ctype;
+            c->status = j->status;
+            answer_ready(j->wsi, c);
         }
         job_free(s, j);
     }
 }
 
 /*
- * Runs the handler and schedules the response. With workers, a large body
- * (at least offload_min bytes: its decoding and evaluation take
- * milliseconds) goes to a worker and is answered when it comes back, so the
- * service thread keeps serving every other connection meanwhile; a typical
- * review (tens of microseconds) is cheaper to decide here than to hand over.
+ * A whole request was read: runs the handler (or hands it to a worker) and
+ * stops reading until it is answered. With workers, a large body (at least
+ * offload_min bytes: its decoding and evaluation take milliseconds) goes to a
+ * worker and is answered when it comes back, so the service thread keeps
+ * serving every other connection meanwhile; a typical review (microseconds)
+ * is cheaper to decide here than to hand over.
  */
-static void dispatch(struct lws *wsi, struct as_server *s, struct pss *p)
+static void dispatch(struct lws *wsi, struct as_server *s, struct conn *c)
 {
-    if (s->jobs != NULL && p->body.len >= s->offload_min && offload(wsi, s, p))
+    c->busy = true;
+    c->in_body = false;
+    lws_rx_flow_control(wsi, 0);
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    if (s->jobs != NULL && c->body.len >= s->offload_min && offload(wsi, s, c))
         return;
-    buf_take(s, &p->resp, AS_SERVER_MAX_RESPONSE);
-    p->status =
-        handle(s, p->method, p->path, p->ctype, &p->body, p->too_large, &p->resp, &p->resp_ctype);
-    p->sent = 0;
-    p->headers_sent = false;
-    lws_callback_on_writable(wsi);
+    buf_take(s, &c->resp, AS_SERVER_MAX_RESPONSE);
+    c->status =
+        handle(s, c->method, c->path, c->ctype, &c->body, c->too_large, &c->resp, &c->resp_ctype);
+    answer_ready(wsi, c);
 }
 
-/* The method of the request from lws's header table. */
-static const char *method_of(struct lws *wsi)
+/* Answers status with a one-line text body and closes: the stream cannot be read on. */
+static void refuse(struct lws *wsi, struct as_server *s, struct conn *c, int status,
+                   const char *why)
 {
-    static const struct {
-        enum lws_token_indexes tok;
-        const char *name;
-    } m[] = {{WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
-             {WSI_TOKEN_PUT_URI, "PUT"},       {WSI_TOKEN_PATCH_URI, "PATCH"},
-             {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
-             {WSI_TOKEN_HEAD_URI, "HEAD"}};
-
-    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-        if (lws_hdr_total_length(wsi, m[i].tok) > 0)
-            return m[i].name;
-    return "OTHER";
+    c->busy = true;
+    c->in_body = false;
+    c->close_after = true;
+    lws_rx_flow_control(wsi, 0);
+    buf_take(s, &c->resp, AS_SERVER_MAX_RESPONSE);
+    as_buf_appendf(&c->resp, "%s\n", why);
+    c->resp_ctype = "text/plain; charset=utf-8";
+    c->status = status;
+    answer_ready(wsi, c);
 }
 
-/* New request: record method, path, content type; decide whether a body follows. */
-static int on_http(struct lws *wsi, struct as_server *s, struct pss *p, const char *uri)
+/* Copies a token of n bytes into dst (size bytes), truncated, NUL-terminated. */
+static void copy_field(char *dst, size_t size, const char *src, size_t n)
 {
-    char clen[32] = "";
-    long long n = 0;
-    char *end = NULL;
-
-    pss_clear(s, p);
-    memset(p, 0, sizeof(*p));
-    buf_take(s, &p->body, AS_SERVER_MAX_BODY);
-    p->active = true;
-    snprintf(p->method, sizeof(p->method), "%s", method_of(wsi));
-    snprintf(p->path, sizeof(p->path), "%s", uri != NULL ? uri : "/");
-    if (lws_hdr_copy(wsi, p->ctype, sizeof(p->ctype), WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
-        p->ctype[0] = '\0';
-    if (lws_hdr_copy(wsi, clen, sizeof(clen), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
-        n = strtoll(clen, &end, 10);
-    if (n > (long long)AS_SERVER_MAX_BODY)
-        p->too_large = true; /* the body is read and discarded; 413 at its end */
-    if (n <= 0 && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0)
-        dispatch(wsi, s, p);
-    return 0;
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
-/* After the last byte of a response: next request (keep-alive) or close. Returns -1 to close. */
-static int response_done(struct lws *wsi, struct as_server *s, struct pss *p)
+/* A request head was parsed: records what the handler needs; false when it was refused. */
+static bool begin_request(struct lws *wsi, struct as_server *s, struct conn *c,
+                          const struct as_httpd_request *r)
 {
-    bool close_after = p->close_after;
-
-    pss_clear(s, p);
-    p->status = 0;
-    if (close_after)
-        return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    if (r->method_len < sizeof(c->method))
+        copy_field(c->method, sizeof(c->method), r->method, r->method_len);
+    else
+        copy_field(c->method, sizeof(c->method), "OTHER", 5);
+    copy_field(c->path, sizeof(c->path), r->path, r->path_len);
+    copy_field(c->ctype, sizeof(c->ctype), r->content_type != NULL ? r->content_type : "",
+               r->content_type_len);
+    c->close_after = !r->keep_alive;
+    if (r->transfer_encoding) {
+        refuse(wsi, s, c, 411,
+               "a request body must come with Content-Length, not Transfer-Encoding");
+        return false;
+    }
+    c->too_large = r->content_length > AS_SERVER_MAX_BODY; /* read and dropped; 413 at its end */
+    c->body_left = r->content_length;
+    c->in_body = true;
+    buf_take(s, &c->body, AS_SERVER_MAX_BODY);
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, REQUEST_S);
+    return true;
 }
 
 /*
- * Writes the status line and headers. A body that fits in the same chunk
- * goes out in the same write (one TLS record, one syscall). Returns -1 to
- * close, 1 when the whole response went out.
+ * Frames what it can of p[0..n): a request head, then its body. Stops after
+ * a whole request (dispatched: the connection is busy) or when a head is not
+ * complete yet. Returns the bytes used, or -1 to close.
  */
-static int write_headers(struct lws *wsi, struct pss *p, unsigned char *start, unsigned char *end)
+static long take(struct lws *wsi, struct as_server *s, struct conn *c, const char *p, size_t n)
 {
-    unsigned char *ptr = start;
-    size_t n;
+    size_t used = 0;
 
-    if (lws_add_http_common_headers(wsi, (unsigned int)p->status, p->resp_ctype,
-                                    (lws_filepos_t)p->resp.len, &ptr, end) ||
-        (p->close_after &&
-         lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
-                                      &ptr, end)))
-        return -1;
-    p->headers_sent = true;
-    if (p->resp.len + 4 <= (size_t)(end - ptr)) {
-        if (lws_finalize_http_header(wsi, &ptr, end))
-            return -1;
-        memcpy(ptr, p->resp.data, p->resp.len);
-        n = (size_t)(ptr - start) + p->resp.len;
-        if (lws_write(wsi, start, n, LWS_WRITE_HTTP_FINAL) != (int)n)
-            return -1;
-        p->sent = p->resp.len;
-        return 1;
+    while (!c->busy && (used < n || (c->in_body && c->body_left == 0))) {
+        if (!c->in_body) {
+            struct as_httpd_request r;
+            switch (as_httpd_parse_head(p + used, n - used, MAX_HEAD, &r)) {
+            case AS_HTTPD_HEAD_MORE:
+                return (long)used;
+            case AS_HTTPD_HEAD_REJECT:
+                refuse(wsi, s, c, r.status, r.why);
+                return (long)n; /* the rest of the stream is not read */
+            case AS_HTTPD_HEAD_DONE:
+                break;
+            }
+            used += r.head_len;
+            if (!begin_request(wsi, s, c, &r))
+                return (long)n;
+            continue;
+        }
+        size_t part = n - used < c->body_left ? n - used : (size_t)c->body_left;
+        if (!c->too_large && as_buf_append(&c->body, p + used, part) != AS_OK)
+            return -1; /* out of memory: the body was within its limit */
+        used += part;
+        c->body_left -= part;
+        if (c->body_left == 0)
+            dispatch(wsi, s, c);
     }
-    if (lws_finalize_write_http_header(wsi, start, &ptr, end))
+    return (long)used;
+}
+
+/* Frames the held bytes (after an answer, or behind earlier ones); -1 to close. */
+static int take_held(struct lws *wsi, struct as_server *s, struct conn *c)
+{
+    long used = take(wsi, s, c, c->held.data, c->held.len);
+
+    if (used < 0)
         return -1;
-    return p->resp.len == 0 ? 1 : 0;
+    memmove(c->held.data, c->held.data + used, c->held.len - (size_t)used);
+    c->held.len -= (size_t)used;
+    c->held.data[c->held.len] = '\0';
+    return 0;
+}
+
+/* Bytes from the client: framed in place when nothing is held before them; the rest is held. */
+static int on_rx(struct lws *wsi, struct as_server *s, struct conn *c, const char *in, size_t len)
+{
+    long used;
+
+    if (c->held.len == 0 && !c->busy) {
+        used = take(wsi, s, c, in, len);
+        if (used < 0)
+            return -1;
+        /* a head not complete yet, or the next request sent before this one's answer */
+        if ((size_t)used < len && as_buf_append(&c->held, in + used, len - (size_t)used) != AS_OK)
+            return -1;
+        return 0;
+    }
+    if (as_buf_append(&c->held, in, len) != AS_OK)
+        return -1; /* more than a head and a read held: a client that does not wait */
+    return c->busy ? 0 : take_held(wsi, s, c);
+}
+
+/* After the last byte of an answer: the next request (keep-alive) or close. -1 to close. */
+static int answered(struct lws *wsi, struct as_server *s, struct conn *c)
+{
+    if (c->close_after)
+        return -1;
+    request_clear(s, c);
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, KEEPALIVE_S);
+    lws_rx_flow_control(wsi, 1);
+    return c->held.len > 0 ? take_held(wsi, s, c) : 0;
 }
 
 /* Writes the status line and headers, then the body in chunks. Returns -1 to close. */
-static int on_writable(struct lws *wsi, struct as_server *s, struct pss *p)
+static int on_writable(struct lws *wsi, struct as_server *s, struct conn *c)
 {
     unsigned char buf[LWS_PRE + CHUNK];
-    unsigned char *start = buf + LWS_PRE, *end = buf + sizeof(buf) - 1;
-    size_t left, n;
-    int r;
+    unsigned char *out = buf + LWS_PRE;
+    size_t n = 0, total, left;
 
-    if (!p->active || p->status == 0)
+    if (!c->busy || c->status == 0)
         return 0;
-    if (!p->headers_sent) {
-        r = write_headers(wsi, p, start, end);
-        if (r != 0)
-            return r < 0 ? -1 : response_done(wsi, s, p);
+    if (c->head_len == 0) {
+        const char *reason = as_httpd_reason(c->status);
+        int h = snprintf(c->head, sizeof(c->head),
+                         "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n",
+                         c->status, *reason != '\0' ? reason : "Status", c->resp_ctype, c->resp.len,
+                         c->close_after ? "Connection: close\r\n" : "");
+        if (h < 0 || (size_t)h >= sizeof(c->head))
+            return -1; /* a content type of over 200 bytes: never one of ours */
+        c->head_len = (size_t)h;
+    }
+    total = c->head_len + c->resp.len;
+    if (c->sent < c->head_len) {
+        n = c->head_len - c->sent;
+        memcpy(out, c->head + c->sent, n);
+    }
+    left = total - c->sent - n; /* body bytes still to send */
+    if (left > CHUNK - n)
+        left = CHUNK - n;
+    memcpy(out + n, c->resp.data + (c->sent + n - c->head_len), left);
+    n += left;
+    if (lws_write(wsi, out, n, LWS_WRITE_RAW) != (int)n)
+        return -1;
+    c->sent += n;
+    if (c->sent < total) {
         lws_callback_on_writable(wsi);
         return 0;
     }
-    left = p->resp.len - p->sent;
-    n = left < CHUNK ? left : CHUNK;
-    if (n > 0) {
-        memcpy(start, p->resp.data + p->sent, n);
-        if (lws_write(wsi, start, n, n == left ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
-            return -1;
-        p->sent += n;
-    }
-    if (p->sent < p->resp.len) {
-        lws_callback_on_writable(wsi);
-        return 0;
-    }
-    return response_done(wsi, s, p);
+    return answered(wsi, s, c);
 }
 
-/* The one protocol's callback. */
+/* The one protocol's callback: every connection is bound to it. */
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
     struct as_server *s = lws_context_user(lws_get_context(wsi));
-    struct pss *p = user;
+    struct conn *c = user;
 
     switch (reason) {
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
         if (s != NULL && user != NULL)
             as_tlsstore_attach(s->opts.tls, (SSL_CTX *)user);
         return 0;
-    case LWS_CALLBACK_HTTP:
-        return on_http(wsi, s, p, in);
-    case LWS_CALLBACK_HTTP_BODY:
-        if (!p->too_large && as_buf_append(&p->body, in, len) != AS_OK) {
-            p->too_large = true;
-            as_buf_free(&p->body);
-        }
+    case LWS_CALLBACK_RAW_ADOPT:
+        memset(c, 0, sizeof(*c));
+        as_buf_init(&c->held, MAX_HELD);
+        as_buf_init(&c->body, AS_SERVER_MAX_BODY);
+        as_buf_init(&c->resp, AS_SERVER_MAX_RESPONSE);
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, KEEPALIVE_S);
         return 0;
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (p->status == 0 && p->job == NULL)
-            dispatch(wsi, s, p);
-        return 0;
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return on_writable(wsi, s, p);
+    case LWS_CALLBACK_RAW_RX:
+        return c != NULL && s != NULL ? on_rx(wsi, s, c, in, len) : -1;
+    case LWS_CALLBACK_RAW_WRITEABLE:
+        return c != NULL && s != NULL ? on_writable(wsi, s, c) : 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (s != NULL)
             collect_jobs(s);
         return 0;
-    case LWS_CALLBACK_CLOSED_HTTP:
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-    case LWS_CALLBACK_WSI_DESTROY:
-        if (p != NULL && s != NULL)
-            pss_clear(s, p);
+    case LWS_CALLBACK_RAW_CLOSE:
+        if (c != NULL && s != NULL) {
+            request_clear(s, c);
+            as_buf_free(&c->held);
+        }
         return 0;
     default:
-        break;
+        return 0;
     }
-    return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
 static const struct lws_protocols protocols[] = {
-    {"http", callback, sizeof(struct pss), 0, 0, NULL, 0},
+    {"appstack-https", callback, sizeof(struct conn), 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -419,9 +497,13 @@ as_status as_server_new(const struct as_server_options *opts, struct as_server *
     info.protocols = protocols;
     info.user = s;
     /* DISABLE_OS_CA_CERTS: clients present no certificate, so the system CA bundle (~140
-     * certificates: ~50 ms of start-up and memory held for good) would verify nothing */
+     * certificates: ~50 ms of start-up and memory held for good) would verify nothing.
+     * ADOPT_APPLY_LISTEN_ACCEPT_CONFIG: every connection is a raw TLS socket (see the top). */
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_IPV6 |
-                   LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+                   LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS |
+                   LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG;
+    info.listen_accept_role = "raw-skt";
+    info.listen_accept_protocol = protocols[0].name;
     if (s->host[0] != '\0' && strchr(s->host, ':') != NULL)
         info.options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
     info.server_ssl_cert_mem = opts->initial_cert_pem;
@@ -429,10 +511,9 @@ as_status as_server_new(const struct as_server_options *opts, struct as_server *
     info.server_ssl_private_key_mem = opts->initial_key_pem;
     info.server_ssl_private_key_mem_len = (unsigned)strlen(opts->initial_key_pem);
     info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
-    info.alpn = "http/1.1"; /* no HTTP/2: see the top of this file */
+    info.alpn = "http/1.1";
     info.pt_serv_buf_size = SERVICE_BUF;
-    info.keepalive_timeout = 60;
-    info.timeout_secs = 30;
+    info.timeout_secs = REQUEST_S; /* the TLS handshake's */
     s->ctx = lws_create_context(&info);
     if (s->ctx == NULL) {
         free(s);

@@ -1,6 +1,7 @@
 /*
- * server.h - the HTTPS server (libwebsockets 4.1): TLS 1.2+, HTTP/1.1
- * keep-alive (no HTTP/2: server.c), bounded request bodies, one handler call per
+ * server.h - the HTTPS server (libwebsockets 4.1 for TLS and the event loop,
+ * HTTP/1.1 framed by server.c): TLS 1.2+, keep-alive and pipelining (no
+ * HTTP/2), bounded request bodies with Content-Length, one handler call per
  * request: on the service thread, or for large bodies on a pool of worker
  * threads (jobs.h) while the service thread keeps doing TLS and I/O for every
  * other connection. Routing and content live in routes.c; this

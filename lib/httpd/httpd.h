@@ -6,8 +6,8 @@
  * GET and HEAD only; every response carries Content-Length; HTTP/1.1
  * keep-alive and pipelining are supported, requests with a body are answered
  * and the connection closed. There is no TLS, no request body, no chunked
- * encoding: this is for scrapes and probes, not for an API (the webhook uses
- * libwebsockets for that).
+ * encoding: this is for scrapes and probes, not for an API (the webhook serves
+ * HTTPS on libwebsockets and frames its requests with as_httpd_parse_head).
  *
  * The request-head parser is a separate pure function (as_httpd_parse_head)
  * so it can be unit-tested and fuzzed without sockets.
@@ -109,9 +109,13 @@ struct as_httpd_request {
      */
     const char *path;
     size_t path_len;
-    int minor;       /* HTTP/1.minor */
-    bool keep_alive; /* the client allows another request on this connection */
-    bool has_body;   /* Content-Length > 0 or Transfer-Encoding present */
+    int minor;                         /* HTTP/1.minor */
+    bool keep_alive;                   /* the client allows another request on this connection */
+    bool has_body;                     /* Content-Length > 0 or Transfer-Encoding present */
+    bool transfer_encoding;            /* a Transfer-Encoding field is present */
+    unsigned long long content_length; /* 0 when absent */
+    const char *content_type;          /* the Content-Type value, trimmed; NULL when absent */
+    size_t content_type_len;
     size_t head_len; /* bytes up to and including the blank line */
     int status;      /* REJECT: 400, 431 or 505 */
     const char *why; /* REJECT: a short reason for the response body (static) */

@@ -205,7 +205,10 @@ static enum as_httpd_head field_line(struct scan *s, const char *p, size_t n)
         return content_length(s, p + v, e - v);
     else if (name_is(p, i, "transfer-encoding"))
         s->te_seen = true;
-    else if (name_is(p, i, "connection"))
+    else if (name_is(p, i, "content-type")) {
+        s->req->content_type = p + v;
+        s->req->content_type_len = e - v;
+    } else if (name_is(p, i, "connection"))
         connection_tokens(s, p + v, e - v);
     return AS_HTTPD_HEAD_DONE;
 }
@@ -252,6 +255,8 @@ static enum as_httpd_head finish(struct scan *s)
         return reject(req, 400, "an HTTP/1.1 request needs exactly one Host header");
     req->head_len = s->pos;
     req->has_body = s->te_seen || s->cl > 0;
+    req->transfer_encoding = s->te_seen;
+    req->content_length = s->cl;
     req->keep_alive = !s->conn_close && (req->minor >= 1 || s->conn_keep);
     return AS_HTTPD_HEAD_DONE;
 }
@@ -315,8 +320,10 @@ static const struct {
     {408, "Request Timeout"},
     {409, "Conflict"},
     {410, "Gone"},
+    {411, "Length Required"},
     {413, "Content Too Large"},
     {414, "URI Too Long"},
+    {415, "Unsupported Media Type"},
     {429, "Too Many Requests"},
     {431, "Request Header Fields Too Large"},
     {500, "Internal Server Error"},

@@ -286,12 +286,24 @@ START_TEST(parser_reads_connection_and_body_fields)
     ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", &r),
                      AS_HTTPD_HEAD_DONE);
     ck_assert(r.has_body);
+    ck_assert_uint_eq(r.content_length, 5);
+    ck_assert(!r.transfer_encoding);
+    ck_assert_ptr_null(r.content_type);
     ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", &r),
                      AS_HTTPD_HEAD_DONE);
     ck_assert(!r.has_body);
+    ck_assert_uint_eq(r.content_length, 0);
     ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", &r),
                      AS_HTTPD_HEAD_DONE);
     ck_assert(r.has_body);
+    ck_assert(r.transfer_encoding);
+    ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: a\r\ncontent-type:  application/json; "
+                           "charset=utf-8 \t\r\nContent-Length: 18446744073\r\n\r\n",
+                           &r),
+                     AS_HTTPD_HEAD_DONE);
+    ck_assert_uint_eq(r.content_length, 18446744073ull);
+    ck_assert_uint_eq(r.content_type_len, strlen("application/json; charset=utf-8"));
+    ck_assert(memcmp(r.content_type, "application/json; charset=utf-8", r.content_type_len) == 0);
 }
 END_TEST
 

@@ -462,6 +462,111 @@ START_TEST(a_body_over_the_limit_is_still_refused)
 }
 END_TEST
 
+/* Requests sent before the answers (pipelining) are answered in order, a worker's among them. */
+START_TEST(pipelined_requests_are_answered_in_order)
+{
+    static const size_t sizes[] = {10, 5629, 0, AS_SERVER_OFFLOAD_MIN, 64};
+    struct as_buf all;
+    struct client c;
+    char got[256], want[128];
+
+    as_buf_init(&all, 1u << 20);
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        char *b = body_of(sizes[i]);
+        ck_assert_int_eq(as_buf_appendf(&all,
+                                        "POST /p%zu HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+                                        "%zu\r\n\r\n",
+                                        i, sizes[i]),
+                         AS_OK);
+        ck_assert_int_eq(as_buf_append(&all, b, sizes[i]), AS_OK);
+        free(b);
+    }
+    start(2, 0);
+    client_open(&c);
+    write_all(&c, all.data, all.len); /* all of them before reading any answer */
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        char *b = body_of(sizes[i]), path[16];
+        snprintf(path, sizeof(path), "/p%zu", i);
+        snprintf(want, sizeof(want), "POST %s %zu %08x", path, sizes[i], checksum(b, sizes[i]));
+        ck_assert_int_eq(client_read(&c, got, sizeof(got)), 200);
+        ck_assert_str_eq(got, want);
+        free(b);
+    }
+    round_trip(&c, "/after", 100); /* and the connection goes on */
+    client_close(&c);
+    as_buf_free(&all);
+    stop();
+}
+END_TEST
+
+/* A head that comes a byte per TLS record is read as one. */
+START_TEST(a_head_that_comes_a_byte_at_a_time_is_read)
+{
+    static const char head[] = "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                               "application/json\r\nContent-Length: 5\r\n\r\n";
+    struct client c;
+    char got[256], want[128];
+
+    start(2, 0);
+    client_open(&c);
+    for (size_t i = 0; i < sizeof(head) - 1; i++)
+        write_all(&c, head + i, 1);
+    write_all(&c, "{}   ", 5);
+    snprintf(want, sizeof(want), "POST /validate 5 %08x", checksum("{}   ", 5));
+    ck_assert_int_eq(client_read(&c, got, sizeof(got)), 200);
+    ck_assert_str_eq(got, want);
+    client_close(&c);
+    stop();
+}
+END_TEST
+
+/* Sends raw bytes, expects status with a body naming why, then the end of the connection. */
+static void refused_and_closed(const char *req, int status, const char *why)
+{
+    struct client c;
+    char got[512];
+    int before = calls();
+
+    start(2, 0);
+    client_open(&c);
+    write_all(&c, req, strlen(req));
+    ck_assert_int_eq(client_read(&c, got, sizeof(got)), status);
+    ck_assert_msg(strstr(got, why) != NULL, "%s", got);
+    ck_assert_int_eq(client_read(&c, got, sizeof(got)), 0); /* closed */
+    ck_assert_int_eq(calls(), before);                      /* the handler never saw it */
+    client_close(&c);
+    stop();
+}
+
+START_TEST(a_malformed_or_chunked_request_is_refused_and_the_connection_closed)
+{
+    refused_and_closed("POST /validate HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "2\r\n{}\r\n0\r\n\r\n",
+                       411, "Content-Length");
+    refused_and_closed("POST /validate HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n", 400,
+                       "Content-Length");
+    refused_and_closed("POST /validate HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 400, "Host");
+    refused_and_closed("POST /validate HTTP/2.0\r\nHost: a\r\n\r\n", 505, "");
+}
+END_TEST
+
+START_TEST(connection_close_is_honoured_after_the_answer)
+{
+    struct client c;
+    char got[256];
+
+    start(2, 0);
+    client_open(&c);
+    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+    write_all(&c, req, sizeof(req) - 1);
+    ck_assert_int_eq(client_read(&c, got, sizeof(got)), 200);
+    ck_assert_str_eq(got, "GET /healthz 0 811c9dc5");
+    ck_assert_int_eq(client_read(&c, got, sizeof(got)), 0);
+    client_close(&c);
+    stop();
+}
+END_TEST
+
 /* HTTP/2 is not offered (lws 4.1's h2 request bodies, server.c): an h2 client gets HTTP/1.1 */
 START_TEST(alpn_selects_http_1_1_for_an_h2_client)
 {
@@ -496,6 +601,10 @@ int main(void)
     tcase_add_test(tc, the_offload_size_is_an_option);
     tcase_add_test(tc, a_body_over_the_limit_is_still_refused);
     tcase_add_test(tc, alpn_selects_http_1_1_for_an_h2_client);
+    tcase_add_test(tc, pipelined_requests_are_answered_in_order);
+    tcase_add_test(tc, a_head_that_comes_a_byte_at_a_time_is_read);
+    tcase_add_test(tc, a_malformed_or_chunked_request_is_refused_and_the_connection_closed);
+    tcase_add_test(tc, connection_close_is_honoured_after_the_answer);
     suite_add_tcase(s, tc);
     return as_check_run(s);
 }
