@@ -733,10 +733,19 @@ static bool fj_skip_object(struct fj *f)
     ks.bloom = 0;
     ks.decoded = false;
     while (next == FJ_MORE) {
-        if (ks.n == FJ_SKIP_KEYS || !fj_take(f, '"') || !fj_skip_key(f, &ks) || !fj_take(f, ':'))
+        if (ks.n == FJ_SKIP_KEYS || !fj_take(f, '"') || !fj_skip_key(f, &ks))
+            return false;
+        /* most members of a managedFields entry are "key":{} with a comma or the end next */
+        if (f->end - f->p >= 4 && memcmp(f->p, ":{}", 3) == 0 &&
+            (f->p[3] == ',' || f->p[3] == '}')) {
+            next = f->p[3] == ',' ? FJ_MORE : FJ_DONE;
+            f->p += 4;
+            continue;
+        }
+        if (!fj_take(f, ':'))
             return false;
         if (f->end - f->p >= 2 && f->p[0] == '{' && f->p[1] == '}')
-            f->p += 2; /* most values in a managedFields entry: no frame for them */
+            f->p += 2; /* no frame for an empty object */
         else if (!fj_skip_value(f))
             return false;
         next = fj_after_item(f, '}');
