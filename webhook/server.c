@@ -20,7 +20,9 @@
  * (411: the API server always sends Content-Length). A body over
  * AS_SERVER_MAX_BODY is read and dropped, never stored, and the handler
  * answers it (413), so the stream stays in sync and the client sees why.
- * A connection idle for KEEPALIVE_S, or a request not complete within
+ * A client that sends Expect: 100-continue gets the 100 before it sends the
+ * body; a HEAD request gets the head of the answer without its body. A
+ * connection idle for KEEPALIVE_S, or a request not complete within
  * REQUEST_S, is closed.
  *
  * TLS: lws creates the vhost SSL_CTX with the initial certificate; on
@@ -87,6 +89,7 @@ struct conn {
     char head[320];
     size_t head_len, sent; /* the response head; bytes of head and body written */
     bool too_large, close_after;
+    bool head_only;  /* a HEAD request: the answer's head without its body */
     bool busy;       /* a whole request was read; reading waits until it is answered */
     struct job *job; /* the request while a worker has it, else NULL */
 };
@@ -293,9 +296,10 @@ static void copy_field(char *dst, size_t size, const char *src, size_t n)
     dst[n] = '\0';
 }
 
-/* A request head was parsed: records what the handler needs; false when it was refused. */
-static bool begin_request(struct lws *wsi, struct as_server *s, struct conn *c,
-                          const struct as_httpd_request *r)
+/* A request head was parsed: records what the handler needs. 1: read its body; 0: refused; -1:
+ * close. */
+static int begin_request(struct lws *wsi, struct as_server *s, struct conn *c,
+                         const struct as_httpd_request *r)
 {
     if (r->method_len < sizeof(c->method))
         copy_field(c->method, sizeof(c->method), r->method, r->method_len);
@@ -305,6 +309,7 @@ static bool begin_request(struct lws *wsi, struct as_server *s, struct conn *c,
     copy_field(c->ctype, sizeof(c->ctype), r->content_type != NULL ? r->content_type : "",
                r->content_type_len);
     c->close_after = !r->keep_alive;
+    c->head_only = r->method_len == 4 && memcmp(r->method, "HEAD", 4) == 0;
     if (r->transfer_encoding) {
         refuse(wsi, s, c, 411,
                "a request body must come with Content-Length, not Transfer-Encoding");
@@ -315,7 +320,15 @@ static bool begin_request(struct lws *wsi, struct as_server *s, struct conn *c,
     c->in_body = true;
     buf_take(s, &c->body, AS_SERVER_MAX_BODY);
     lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, REQUEST_S);
-    return true;
+    if (r->expect_continue && r->content_length > 0) {
+        /* the client waits for this before it sends the body (curl does above 1 MiB) */
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        unsigned char buf[LWS_PRE + sizeof(cont)];
+        memcpy(buf + LWS_PRE, cont, sizeof(cont) - 1);
+        if (lws_write(wsi, buf + LWS_PRE, sizeof(cont) - 1, LWS_WRITE_RAW) != (int)sizeof(cont) - 1)
+            return -1;
+    }
+    return 1;
 }
 
 /*
@@ -340,9 +353,14 @@ static long take(struct lws *wsi, struct as_server *s, struct conn *c, const cha
                 break;
             }
             used += r.head_len;
-            if (!begin_request(wsi, s, c, &r))
-                return (long)n;
-            continue;
+            switch (begin_request(wsi, s, c, &r)) {
+            case 0:
+                return (long)n; /* refused: the rest of the stream is not read */
+            case -1:
+                return -1;
+            default:
+                continue;
+            }
         }
         size_t part = n - used < c->body_left ? n - used : (size_t)c->body_left;
         if (!c->too_large && as_buf_append(&c->body, p + used, part) != AS_OK)
@@ -417,7 +435,7 @@ static int on_writable(struct lws *wsi, struct as_server *s, struct conn *c)
             return -1; /* a content type of over 200 bytes: never one of ours */
         c->head_len = (size_t)h;
     }
-    total = c->head_len + c->resp.len;
+    total = c->head_len + (c->head_only ? 0 : c->resp.len);
     if (c->sent < c->head_len) {
         n = c->head_len - c->sent;
         memcpy(out, c->head + c->sent, n);

@@ -113,6 +113,7 @@ struct as_httpd_request {
     bool keep_alive;                   /* the client allows another request on this connection */
     bool has_body;                     /* Content-Length > 0 or Transfer-Encoding present */
     bool transfer_encoding;            /* a Transfer-Encoding field is present */
+    bool expect_continue;              /* Expect: 100-continue (the client waits for a 100) */
     unsigned long long content_length; /* 0 when absent */
     const char *content_type;          /* the Content-Type value, trimmed; NULL when absent */
     size_t content_type_len;

@@ -205,6 +205,8 @@ static enum as_httpd_head field_line(struct scan *s, const char *p, size_t n)
         return content_length(s, p + v, e - v);
     else if (name_is(p, i, "transfer-encoding"))
         s->te_seen = true;
+    else if (name_is(p, i, "expect"))
+        s->req->expect_continue = name_is(p + v, e - v, "100-continue");
     else if (name_is(p, i, "content-type")) {
         s->req->content_type = p + v;
         s->req->content_type_len = e - v;

@@ -304,6 +304,15 @@ START_TEST(parser_reads_connection_and_body_fields)
     ck_assert_uint_eq(r.content_length, 18446744073ull);
     ck_assert_uint_eq(r.content_type_len, strlen("application/json; charset=utf-8"));
     ck_assert(memcmp(r.content_type, "application/json; charset=utf-8", r.content_type_len) == 0);
+    ck_assert(!r.expect_continue);
+    ck_assert_int_eq(
+        parse("POST / HTTP/1.1\r\nHost: a\r\nEXPECT: 100-Continue\r\nContent-Length: 1\r\n\r\n",
+              &r),
+        AS_HTTPD_HEAD_DONE);
+    ck_assert(r.expect_continue);
+    ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n", &r),
+                     AS_HTTPD_HEAD_DONE);
+    ck_assert(!r.expect_continue);
 }
 END_TEST
 

@@ -567,6 +567,63 @@ START_TEST(connection_close_is_honoured_after_the_answer)
 }
 END_TEST
 
+/* Reads a response head a byte at a time (nothing after it), NUL-terminated into buf. */
+static void read_head(struct client *c, char *buf, size_t cap)
+{
+    size_t n = 0;
+
+    while (n < 4 || memcmp(buf + n - 4, "\r\n\r\n", 4) != 0) {
+        ck_assert_uint_lt(n, cap - 1);
+        ck_assert_int_eq(SSL_read(c->ssl, buf + n, 1), 1);
+        n++;
+    }
+    buf[n] = '\0';
+}
+
+/* A client that sends Expect: 100-continue (curl above 1 MiB) gets the 100 before its body. */
+START_TEST(a_client_that_expects_100_continue_gets_it_first)
+{
+    static const char head[] = "POST /validate HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+                               "Content-Length: 5\r\n\r\n";
+    struct client c;
+    char buf[256], want[128];
+
+    start(2, 0);
+    client_open(&c);
+    write_all(&c, head, sizeof(head) - 1);
+    read_head(&c, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "HTTP/1.1 100 Continue\r\n\r\n");
+    write_all(&c, "{}   ", 5);
+    snprintf(want, sizeof(want), "POST /validate 5 %08x", checksum("{}   ", 5));
+    ck_assert_int_eq(client_read(&c, buf, sizeof(buf)), 200);
+    ck_assert_str_eq(buf, want);
+    client_close(&c);
+    stop();
+}
+END_TEST
+
+/* HEAD: the head of the GET answer (its Content-Length too), no body; the next answer follows. */
+START_TEST(head_gets_the_answer_head_without_the_body)
+{
+    static const char reqs[] = "HEAD /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+                               "GET /next HTTP/1.1\r\nHost: a\r\n\r\n";
+    struct client c;
+    char buf[512];
+
+    start(2, 0);
+    client_open(&c);
+    write_all(&c, reqs, sizeof(reqs) - 1);
+    read_head(&c, buf, sizeof(buf));
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", buf);
+    /* the stub's answer to it, "HEAD /healthz 0 811c9dc5", is 24 bytes */
+    ck_assert_msg(strstr(buf, "Content-Length: 24\r\n") != NULL, "%s", buf);
+    ck_assert_int_eq(client_read(&c, buf, sizeof(buf)), 200);
+    ck_assert_str_eq(buf, "GET /next 0 811c9dc5");
+    client_close(&c);
+    stop();
+}
+END_TEST
+
 /* HTTP/2 is not offered (lws 4.1's h2 request bodies, server.c): an h2 client gets HTTP/1.1 */
 START_TEST(alpn_selects_http_1_1_for_an_h2_client)
 {
@@ -605,6 +662,8 @@ int main(void)
     tcase_add_test(tc, a_head_that_comes_a_byte_at_a_time_is_read);
     tcase_add_test(tc, a_malformed_or_chunked_request_is_refused_and_the_connection_closed);
     tcase_add_test(tc, connection_close_is_honoured_after_the_answer);
+    tcase_add_test(tc, a_client_that_expects_100_continue_gets_it_first);
+    tcase_add_test(tc, head_gets_the_answer_head_without_the_body);
     suite_add_tcase(s, tc);
     return as_check_run(s);
 }
