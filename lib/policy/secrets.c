@@ -31,8 +31,11 @@ static const char *const NOT_SECRET_LAST[] = {
 /* Case-insensitive membership of the n bytes at w in list. */
 static bool word_in(const char *w, size_t n, const char *const *list)
 {
+    unsigned first = (unsigned char)w[0] & ~0x20u; /* the lists are upper case */
+
     for (size_t i = 0; list[i]; i++)
-        if (strlen(list[i]) == n && strncasecmp(list[i], w, n) == 0)
+        if ((unsigned char)list[i][0] == first && strlen(list[i]) == n &&
+            strncasecmp(list[i], w, n) == 0)
             return true;
     return false;
 }

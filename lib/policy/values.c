@@ -11,39 +11,67 @@
 
 #include "policy/policy_int.h"
 
-struct suffix {
-    const char *s;
-    double mult;
-};
+/* The powers of the binary (Ki..Ei) and decimal (k..E) suffixes, by letter. */
+static double binary_mult(char c)
+{
+    switch (c) {
+    case 'K':
+        return 1024.0;
+    case 'M':
+        return 1048576.0;
+    case 'G':
+        return 1073741824.0;
+    case 'T':
+        return 1099511627776.0;
+    case 'P':
+        return 1125899906842624.0;
+    case 'E':
+        return 1152921504606846976.0;
+    default:
+        return 0.0;
+    }
+}
 
-static const struct suffix SUFFIXES[] = {
-    {"Ki", 1024.0},
-    {"Mi", 1048576.0},
-    {"Gi", 1073741824.0},
-    {"Ti", 1099511627776.0},
-    {"Pi", 1125899906842624.0},
-    {"Ei", 1152921504606846976.0},
-    {"n", 1e-9},
-    {"u", 1e-6},
-    {"m", 1e-3},
-    {"k", 1e3},
-    {"M", 1e6},
-    {"G", 1e9},
-    {"T", 1e12},
-    {"P", 1e15},
-    {"E", 1e18},
-    {"", 1.0},
-};
+static double decimal_mult(char c)
+{
+    switch (c) {
+    case 'n':
+        return 1e-9;
+    case 'u':
+        return 1e-6;
+    case 'm':
+        return 1e-3;
+    case 'k':
+        return 1e3;
+    case 'M':
+        return 1e6;
+    case 'G':
+        return 1e9;
+    case 'T':
+        return 1e12;
+    case 'P':
+        return 1e15;
+    case 'E':
+        return 1e18;
+    default:
+        return 0.0;
+    }
+}
 
 /* The multiplier of a quantity's suffix ("" included); false for an unknown one. */
 static bool suffix_mult(const char *suffix, double *mult)
 {
-    for (size_t i = 0; i < sizeof SUFFIXES / sizeof SUFFIXES[0]; i++)
-        if (strcmp(suffix, SUFFIXES[i].s) == 0) {
-            *mult = SUFFIXES[i].mult;
-            return true;
-        }
-    return false;
+    if (suffix[0] == '\0') {
+        *mult = 1.0;
+        return true;
+    }
+    if (suffix[1] == 'i' && suffix[2] == '\0')
+        *mult = binary_mult(suffix[0]);
+    else if (suffix[1] == '\0')
+        *mult = decimal_mult(suffix[0]);
+    else
+        return false;
+    return *mult != 0.0;
 }
 
 /*

@@ -773,6 +773,42 @@ START_TEST(quantities)
     ck_assert(!as_policy_quantity("5 m", &v));
     ck_assert(!as_policy_quantity("5mm", &v));
     ck_assert(!as_policy_quantity("5i", &v));
+    /* every suffix Kubernetes knows, on both paths, and near misses */
+    {
+        static const struct {
+            const char *suffix;
+            double mult;
+        } known[] = {{"Ki", 1024.0},
+                     {"Mi", 1048576.0},
+                     {"Gi", 1073741824.0},
+                     {"Ti", 1099511627776.0},
+                     {"Pi", 1125899906842624.0},
+                     {"Ei", 1152921504606846976.0},
+                     {"n", 1e-9},
+                     {"u", 1e-6},
+                     {"m", 1e-3},
+                     {"k", 1e3},
+                     {"M", 1e6},
+                     {"G", 1e9},
+                     {"T", 1e12},
+                     {"P", 1e15},
+                     {"E", 1e18}};
+        static const char *const unknown[] = {"K", "ki", "Kib", "mi", "KI", "i", "Gii", "g"};
+        char q[32];
+
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+            snprintf(q, sizeof(q), "3%s", known[i].suffix);
+            ck_assert_msg(as_policy_quantity(q, &v) && v == 3 * known[i].mult, "%s", q);
+            snprintf(q, sizeof(q), "1.5%s", known[i].suffix);
+            ck_assert_msg(as_policy_quantity(q, &v) && v == 1.5 * known[i].mult, "%s", q);
+        }
+        for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+            snprintf(q, sizeof(q), "3%s", unknown[i]);
+            ck_assert_msg(!as_policy_quantity(q, &v), "%s", q);
+            snprintf(q, sizeof(q), "1.5%s", unknown[i]);
+            ck_assert_msg(!as_policy_quantity(q, &v), "%s", q);
+        }
+    }
     ck_assert(!as_policy_quantity("1e", &v));
     for (int i = 0; i < 1000; i++) { /* every integer and suffix, both paths */
         char a[32], b[40];
