@@ -146,6 +146,7 @@ static void request_clear(struct as_server *s, struct conn *c)
     c->status = 0;
     c->busy = false;
     c->in_body = false;
+    c->head_only = false;
 }
 
 /* Calls the handler for one request: fills resp and *ctype, returns the status. */

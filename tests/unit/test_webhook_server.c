@@ -624,6 +624,27 @@ START_TEST(head_gets_the_answer_head_without_the_body)
 }
 END_TEST
 
+/* A request refused after a HEAD on the same connection still gets its body (why). */
+START_TEST(a_refusal_after_a_head_request_carries_its_body)
+{
+    static const char reqs[] = "HEAD /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+                               "POST /validate HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+    struct client c;
+    char buf[512];
+
+    start(2, 0);
+    client_open(&c);
+    write_all(&c, reqs, sizeof(reqs) - 1);
+    read_head(&c, buf, sizeof(buf));
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", buf);
+    ck_assert_int_eq(client_read(&c, buf, sizeof(buf)), 400);
+    ck_assert_msg(strstr(buf, "Host") != NULL, "%s", buf);
+    ck_assert_int_eq(client_read(&c, buf, sizeof(buf)), 0); /* closed */
+    client_close(&c);
+    stop();
+}
+END_TEST
+
 /* HTTP/2 is not offered (lws 4.1's h2 request bodies, server.c): an h2 client gets HTTP/1.1 */
 START_TEST(alpn_selects_http_1_1_for_an_h2_client)
 {
@@ -664,6 +685,7 @@ int main(void)
     tcase_add_test(tc, connection_close_is_honoured_after_the_answer);
     tcase_add_test(tc, a_client_that_expects_100_continue_gets_it_first);
     tcase_add_test(tc, head_gets_the_answer_head_without_the_body);
+    tcase_add_test(tc, a_refusal_after_a_head_request_carries_its_body);
     suite_add_tcase(s, tc);
     return as_check_run(s);
 }
