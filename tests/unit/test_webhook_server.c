@@ -293,15 +293,23 @@ static char *body_of(size_t n)
     return b;
 }
 
+/* Reads one response and checks it is the stub's answer to a POST of body (n bytes) to path. */
+static void expect_answer(struct client *c, const char *path, const char *body, size_t n)
+{
+    char want[128], got[256];
+
+    snprintf(want, sizeof(want), "POST %s %zu %08x", path, n, checksum(body, n));
+    ck_assert_int_eq(client_read(c, got, sizeof(got)), 200);
+    ck_assert_str_eq(got, want);
+}
+
 /* Posts n bytes and checks the stub's answer. */
 static void round_trip(struct client *c, const char *path, size_t n)
 {
-    char *b = body_of(n), want[128], got[256];
+    char *b = body_of(n);
 
-    snprintf(want, sizeof(want), "POST %s %zu %08x", path, n, checksum(b, n));
     client_post(c, path, b, n);
-    ck_assert_int_eq(client_read(c, got, sizeof(got)), 200);
-    ck_assert_str_eq(got, want);
+    expect_answer(c, path, b, n);
     free(b);
 }
 
@@ -468,7 +476,6 @@ START_TEST(pipelined_requests_are_answered_in_order)
     static const size_t sizes[] = {10, 5629, 0, AS_SERVER_OFFLOAD_MIN, 64};
     struct as_buf all;
     struct client c;
-    char got[256], want[128];
 
     as_buf_init(&all, 1u << 20);
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -487,9 +494,7 @@ START_TEST(pipelined_requests_are_answered_in_order)
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         char *b = body_of(sizes[i]), path[16];
         snprintf(path, sizeof(path), "/p%zu", i);
-        snprintf(want, sizeof(want), "POST %s %zu %08x", path, sizes[i], checksum(b, sizes[i]));
-        ck_assert_int_eq(client_read(&c, got, sizeof(got)), 200);
-        ck_assert_str_eq(got, want);
+        expect_answer(&c, path, b, sizes[i]);
         free(b);
     }
     round_trip(&c, "/after", 100); /* and the connection goes on */
@@ -505,16 +510,13 @@ START_TEST(a_head_that_comes_a_byte_at_a_time_is_read)
     static const char head[] = "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
                                "application/json\r\nContent-Length: 5\r\n\r\n";
     struct client c;
-    char got[256], want[128];
 
     start(2, 0);
     client_open(&c);
     for (size_t i = 0; i < sizeof(head) - 1; i++)
         write_all(&c, head + i, 1);
     write_all(&c, "{}   ", 5);
-    snprintf(want, sizeof(want), "POST /validate 5 %08x", checksum("{}   ", 5));
-    ck_assert_int_eq(client_read(&c, got, sizeof(got)), 200);
-    ck_assert_str_eq(got, want);
+    expect_answer(&c, "/validate", "{}   ", 5);
     client_close(&c);
     stop();
 }
@@ -586,7 +588,7 @@ START_TEST(a_client_that_expects_100_continue_gets_it_first)
     static const char head[] = "POST /validate HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
                                "Content-Length: 5\r\n\r\n";
     struct client c;
-    char buf[256], want[128];
+    char buf[256];
 
     start(2, 0);
     client_open(&c);
@@ -594,9 +596,7 @@ START_TEST(a_client_that_expects_100_continue_gets_it_first)
     read_head(&c, buf, sizeof(buf));
     ck_assert_str_eq(buf, "HTTP/1.1 100 Continue\r\n\r\n");
     write_all(&c, "{}   ", 5);
-    snprintf(want, sizeof(want), "POST /validate 5 %08x", checksum("{}   ", 5));
-    ck_assert_int_eq(client_read(&c, buf, sizeof(buf)), 200);
-    ck_assert_str_eq(buf, want);
+    expect_answer(&c, "/validate", "{}   ", 5);
     client_close(&c);
     stop();
 }
@@ -608,15 +608,16 @@ START_TEST(head_gets_the_answer_head_without_the_body)
     static const char reqs[] = "HEAD /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
                                "GET /next HTTP/1.1\r\nHost: a\r\n\r\n";
     struct client c;
-    char buf[512];
+    char buf[512], want[64];
 
     start(2, 0);
     client_open(&c);
     write_all(&c, reqs, sizeof(reqs) - 1);
     read_head(&c, buf, sizeof(buf));
     ck_assert_msg(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", buf);
-    /* the stub's answer to it, "HEAD /healthz 0 811c9dc5", is 24 bytes */
-    ck_assert_msg(strstr(buf, "Content-Length: 24\r\n") != NULL, "%s", buf);
+    /* the length of the stub's answer to it */
+    snprintf(want, sizeof(want), "Content-Length: %zu\r\n", strlen("HEAD /healthz 0 811c9dc5"));
+    ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
     ck_assert_int_eq(client_read(&c, buf, sizeof(buf)), 200);
     ck_assert_str_eq(buf, "GET /next 0 811c9dc5");
     client_close(&c);
